@@ -1,0 +1,152 @@
+/**
+ * Events of the case machine. Every event carries `actor` (who) and `at` (when, ISO instant); the payload
+ * schemas below are what a client sends, validated once at the edge by the service with these same schemas.
+ */
+import { z } from 'zod';
+import {
+  actorSchema,
+  categories,
+  exitReasons,
+  facilityTypes,
+  guardianKinds,
+  householdFactsSchema,
+  isoDate,
+  isoInstant,
+  labourCapacities,
+  nonBlank,
+  placementModes,
+  selfCareSchema,
+  type Role,
+} from './types.js';
+
+const reason = nonBlank('reason');
+
+export const facilityFactsSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1).max(200),
+  type: z.enum(facilityTypes),
+  beds: z.number().int().min(0),
+  /** Beds taken by current placements, derived by the service from active placements. */
+  occupiedBeds: z.number().int().min(0),
+  caregivers: z.number().int().min(0),
+  medicalStaff: z.number().int().min(0).default(0),
+  /** The facility's medical standard: patients one medical staff member may care for; null = not set. */
+  patientsPerMedicalStaff: z.number().int().min(1).nullable().default(null),
+});
+export type FacilityFacts = z.infer<typeof facilityFactsSchema>;
+
+export const guardianSchema = z.object({
+  id: z.string().min(1).optional(),
+  name: nonBlank('guardian name').pipe(z.string().max(100)),
+  kind: z.enum(guardianKinds),
+  phone: z.string().trim().max(40).optional(),
+  /** Needed when the household has a legal supporter (法定赡养人) and someone else is chosen. */
+  reasonNotLegalSupporter: z.string().trim().max(4000).optional(),
+  /** For a neighbour, party member or capable poor household: the township appoints (乡镇指定). */
+  appointedByTownship: z.boolean().default(false),
+  /** Current wards and the configured maximum, looked up by the service in the guardian registry. */
+  currentWards: z.number().int().min(0).default(0),
+  maxWards: z.number().int().min(1).nullable().default(null),
+});
+export type Guardian = z.infer<typeof guardianSchema>;
+
+/** Three-party care agreement (三方协议): village committee, guardian, beneficiary. */
+export const agreementSchema = z.object({
+  signedOn: isoDate,
+  startDate: isoDate,
+  termMonths: z.number().int().min(1, 'term is at least 1 month').max(120),
+  signatories: z.object({ villageCommittee: z.boolean(), guardian: z.boolean(), beneficiary: z.boolean() }),
+});
+export type Agreement = z.infer<typeof agreementSchema>;
+
+export const assessmentSchema = z.object({
+  memberId: z.string().min(1),
+  categories: z.array(z.enum(categories)).max(5),
+  labourCapacity: z.enum(labourCapacities),
+  selfCare: selfCareSchema.nullable().default(null),
+  /** Certificate numbers (残疾证), diagnoses, hospital records: what the category rests on. */
+  evidence: z.array(nonBlank('evidence item').pipe(z.string().max(500))).max(20).default([]),
+  note: z.string().trim().max(4000).optional(),
+});
+export type Assessment = z.infer<typeof assessmentSchema>;
+
+/** Payload schemas: what the client sends for each event type (without actor and at). */
+export const payloadSchemas = {
+  UPDATE_SURVEY: z.object({ household: householdFactsSchema }),
+  SUBMIT_SURVEY: z.object({}),
+  REOPEN: z.object({ reason }),
+  START_EVALUATION: z.object({}),
+  RECORD_ASSESSMENT: z.object({ assessment: assessmentSchema }),
+  SUBMIT_EVALUATION: z.object({ conclusion: nonBlank('conclusion') }),
+  APPROVE: z.object({ comment: z.string().trim().max(4000).optional() }),
+  RETURN: z.object({ reason }),
+  REJECT: z.object({ reason }),
+  RECORD_REFUSAL_NOTICE: z.object({ noticeNumber: nonBlank('noticeNumber').pipe(z.string().max(100)), servedOn: isoDate }),
+  FILE_OBJECTION: z.object({
+    objectionId: z.string().min(1).max(100),
+    lodgedBy: nonBlank('lodgedBy').pipe(z.string().max(100)),
+    channel: z.enum(['paper', 'in_person', 'phone', 'online']),
+    content: nonBlank('content'),
+  }),
+  RESOLVE_OBJECTION: z.object({
+    objectionId: z.string().min(1).max(100),
+    outcome: z.enum(['upheld', 'dismissed']),
+    reason,
+  }),
+  NOTICE_PERIOD_ENDED: z.object({}),
+  PLACE: z.object({
+    mode: z.enum(placementModes),
+    startDate: isoDate,
+    facility: facilityFactsSchema.optional(),
+    guardian: guardianSchema.optional(),
+    agreement: agreementSchema.optional(),
+  }),
+  RECORD_REVISIT: z.object({
+    date: isoDate,
+    livingConditions: nonBlank('livingConditions'),
+    health: nonBlank('health'),
+    problems: z.string().trim().max(4000).default(''),
+    reassessmentNeeded: z.boolean(),
+  }),
+  REQUEST_REASSESSMENT: z.object({ reason }),
+  EXIT: z.object({ reason: z.enum(exitReasons), text: z.string().trim().max(4000).optional(), date: isoDate }),
+  CANCEL_EXIT: z.object({ reason }),
+} as const;
+
+export type EventType = keyof typeof payloadSchemas;
+export const eventTypes = Object.keys(payloadSchemas) as EventType[];
+
+export type EventPayload<T extends EventType> = z.infer<(typeof payloadSchemas)[T]>;
+type Envelope = { actor: z.infer<typeof actorSchema>; at: string };
+export type CaseEvent = { [T in EventType]: { type: T } & EventPayload<T> & Envelope }[EventType];
+export type CaseEventOf<T extends EventType> = Extract<CaseEvent, { type: T }>;
+
+/** The full event (payload + actor + at), for parsing an event as a whole, e.g. from a stored fixture. */
+export function eventSchema<T extends EventType>(type: T) {
+  return payloadSchemas[type].extend({ type: z.literal(type), actor: actorSchema, at: isoInstant });
+}
+
+/** Which role may send each event. Reviewers must also be at the case's current review level. */
+export const eventRoles: Record<EventType, readonly Role[]> = {
+  UPDATE_SURVEY: ['enumerator'],
+  SUBMIT_SURVEY: ['enumerator'],
+  REOPEN: ['officer'],
+  START_EVALUATION: ['evaluator'],
+  RECORD_ASSESSMENT: ['evaluator'],
+  SUBMIT_EVALUATION: ['evaluator'],
+  APPROVE: ['reviewer'],
+  RETURN: ['reviewer'],
+  REJECT: ['reviewer'],
+  RECORD_REFUSAL_NOTICE: ['officer'],
+  FILE_OBJECTION: ['officer'],
+  RESOLVE_OBJECTION: ['officer'],
+  NOTICE_PERIOD_ENDED: ['system'],
+  PLACE: ['officer'],
+  RECORD_REVISIT: ['visitor'],
+  REQUEST_REASSESSMENT: ['officer'],
+  EXIT: ['officer'],
+  CANCEL_EXIT: ['officer'],
+};
+
+/** Events decided by a reviewer at the current level of the chain. */
+export const levelBoundEvents: readonly EventType[] = ['APPROVE', 'RETURN', 'REJECT'];

@@ -1,0 +1,68 @@
+// The audit trail: one record per accepted event, hash-chained per case (see src/audit/hash.ts) and
+// append-only in the database (trigger in migrations/0001_audit_append_only.sql).
+import { asc, desc, eq } from 'drizzle-orm';
+import { auditHash, verifyChain, type ChainVerification } from '../audit/hash.js';
+import { auditRecords, type AuditRecordRow } from './schema.js';
+import type { Db, Tx } from './types.js';
+import { isUuid } from './uuid.js';
+
+/** An event to record; seq, prevHash and hash are computed here. */
+export interface AuditAppend {
+  caseId: string;
+  eventType: string;
+  payload: unknown;
+  actorId: string;
+  actorRole: string;
+  stateBefore: string | null;
+  stateAfter: string;
+  machineVersion: number;
+  requestId?: string | null;
+  /** From the engine's clock. Hashed at millisecond precision, which is what a Date holds. */
+  at: Date;
+}
+
+/**
+ * Appends the next record of a case's chain. The caller must hold the case's row lock (lockCase) in the same
+ * transaction: the lock orders concurrent appends, and unique(case_id, seq) turns a missing lock into an
+ * error instead of a fork in the chain.
+ */
+export async function appendAudit(tx: Db | Tx, record: AuditAppend): Promise<AuditRecordRow> {
+  const [last] = await tx
+    .select({ seq: auditRecords.seq, hash: auditRecords.hash })
+    .from(auditRecords)
+    .where(eq(auditRecords.caseId, record.caseId))
+    .orderBy(desc(auditRecords.seq))
+    .limit(1);
+  const content = {
+    caseId: record.caseId,
+    seq: last ? last.seq + 1 : 1,
+    eventType: record.eventType,
+    // payload is NOT NULL; an event without data records {}. canonicalJson and jsonb agree on the rest
+    // (Dates become ISO strings, undefined properties vanish), so the stored payload hashes the same.
+    payload: record.payload === undefined ? {} : record.payload,
+    actorId: record.actorId,
+    actorRole: record.actorRole,
+    stateBefore: record.stateBefore,
+    stateAfter: record.stateAfter,
+    machineVersion: record.machineVersion,
+    requestId: record.requestId ?? null,
+    at: new Date(record.at.getTime()),
+    prevHash: last ? last.hash : null,
+  };
+  const [row] = await tx
+    .insert(auditRecords)
+    .values({ ...content, hash: auditHash(content) })
+    .returning();
+  return row;
+}
+
+/** A case's records in seq order. */
+export async function listAudit(tx: Db | Tx, caseId: string): Promise<AuditRecordRow[]> {
+  if (!isUuid(caseId)) return [];
+  return tx.select().from(auditRecords).where(eq(auditRecords.caseId, caseId)).orderBy(asc(auditRecords.seq));
+}
+
+/** Reads a case's chain and verifies it. */
+export async function verifyCaseAudit(tx: Db | Tx, caseId: string): Promise<ChainVerification> {
+  return verifyChain(await listAudit(tx, caseId));
+}

@@ -1,0 +1,85 @@
+// Builds the database handle: postgres.js when a DATABASE_URL is configured, embedded PGlite otherwise.
+// Options are passed in by main.ts; nothing here reads the environment.
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema.js';
+import type { Db } from './types.js';
+
+/** The slice of a pino logger the database layer uses. */
+export interface DbLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+}
+
+export interface DbOptions {
+  /** postgres://… — when set, connect to that server; when unset, use embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  /** PGlite data directory; 'memory://' for a throwaway database. Ignored when databaseUrl is set. */
+  dataDir: string;
+  /** Connection pool size for postgres.js. */
+  maxConnections?: number;
+  logger?: DbLogger;
+}
+
+export interface DbHandle {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+  /** Resolves when the database answers a trivial query; rejects otherwise (for readiness checks). */
+  ping(): Promise<void>;
+}
+
+export async function createDb(options: DbOptions): Promise<DbHandle> {
+  const { logger } = options;
+  // SQL text only, at debug level: parameters carry personal data (ID numbers) and must not reach logs.
+  const queryLogger: DrizzleLogger | undefined = logger && {
+    logQuery: (query) => logger.debug({ sql: query }, 'db query'),
+  };
+
+  if (options.databaseUrl) {
+    const client = postgres(options.databaseUrl, {
+      max: options.maxConnections ?? 10,
+      // Notices ("relation already exists, skipping" from the migrator) are noise, not errors.
+      onnotice: (notice) => logger?.debug({ notice: notice.message }, 'db notice'),
+    });
+    const db: Db = drizzlePostgres({ client, schema, logger: queryLogger });
+    const handle: DbHandle = {
+      db,
+      kind: 'postgres',
+      close: () => client.end({ timeout: 5 }),
+      ping: async () => {
+        await db.execute(sql`select 1`);
+      },
+    };
+    logger?.info({ kind: handle.kind, host: hostOf(options.databaseUrl) }, 'database connected');
+    return handle;
+  }
+
+  if (!options.dataDir.includes('://')) await mkdir(options.dataDir, { recursive: true });
+  const client = await PGlite.create(options.dataDir);
+  const db: Db = drizzlePglite({ client, schema, logger: queryLogger });
+  logger?.info({ kind: 'pglite', dataDir: options.dataDir }, 'database opened');
+  return {
+    db,
+    kind: 'pglite',
+    close: () => client.close(),
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+  };
+}
+
+/** Host and database of a connection URL, without credentials, for logs. */
+function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return '(unparsable url)';
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The one catalogue of errors a client can see. Each code is a stable contract: clients branch on `code`,
+ * never on `message` (which may be reworded). Add codes here, never rename or renumber them.
+ *
+ * Business outcomes (a rejected application) are case states, not errors: these codes are for requests
+ * the service refuses to carry out.
+ */
+
+export interface ErrorSpec {
+  /** HTTP status the code is always sent with. */
+  readonly status: number;
+  /** Message used when the thrower gives none; safe to show to any client. */
+  readonly message: string;
+  /** What `details` holds, for the README table. */
+  readonly details: string;
+}
+
+export const errorCatalogue = {
+  VALIDATION_FAILED: {
+    status: 400,
+    message: 'The request is invalid; see details for each field',
+    details: 'list of { path, message }: which field (e.g. body.members[0].idNumber) and what was expected',
+  },
+  BAD_REQUEST: {
+    status: 400,
+    message: 'The request is malformed',
+    details: 'none (a protocol-level problem such as a bad URL or Content-Length, not a field)',
+  },
+  UNAUTHENTICATED: {
+    status: 401,
+    message: 'A valid bearer token is required',
+    details: 'none',
+  },
+  FORBIDDEN: {
+    status: 403,
+    message: 'You may not do this',
+    details: '{ roles?, level?, jurisdiction? }: the role(s), review level or region the action needs',
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: 'Not found',
+    details: 'none',
+  },
+  CASE_NOT_FOUND: {
+    status: 404,
+    message: 'No such case',
+    details: '{ caseId }',
+  },
+  EVENT_NOT_ALLOWED: {
+    status: 409,
+    message: 'This event is not allowed in the current state of the case',
+    details: '{ state, event, allowedEvents }',
+  },
+  VERSION_CONFLICT: {
+    status: 409,
+    message: 'The case was changed by someone else; reload it and try again',
+    details: '{ expectedVersion, currentVersion }',
+  },
+  DUPLICATE_RESIDENT: {
+    status: 409,
+    message: 'A member of this household is already in another open case',
+    details: '{ caseId }: the other open case (never the resident ID number)',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    message: 'The request body is too large',
+    details: '{ limitBytes }',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Unsupported Content-Type; send application/json',
+    details: 'none',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    message: 'This Idempotency-Key was already used with a different request',
+    details: '{ key }',
+  },
+  GUARD_FAILED: {
+    status: 422,
+    message: 'The event breaks a rule of the programme',
+    details: '{ rule, message }: the rule code and what it requires',
+  },
+  INTERNAL: {
+    status: 500,
+    message: 'Internal error',
+    details: 'none (the response message quotes the request id to give to support)',
+  },
+  NOT_READY: {
+    status: 503,
+    message: 'The service is not ready',
+    details: 'none',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+export const errorCodes = Object.keys(errorCatalogue) as ErrorCode[];
+
+/** One field problem. `path` is written the way a developer would index the request: body.members[0].idNumber. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export interface ForbiddenDetails {
+  roles?: readonly string[];
+  level?: string;
+  jurisdiction?: string;
+}
+
+/** The shape of `details` per code; codes not listed carry none. */
+export interface ErrorDetailsByCode {
+  VALIDATION_FAILED: FieldIssue[];
+  FORBIDDEN: ForbiddenDetails;
+  CASE_NOT_FOUND: { caseId: string };
+  EVENT_NOT_ALLOWED: { state: unknown; event: string; allowedEvents: string[] };
+  VERSION_CONFLICT: { expectedVersion: number; currentVersion: number };
+  DUPLICATE_RESIDENT: { caseId: string };
+  PAYLOAD_TOO_LARGE: { limitBytes: number };
+  IDEMPOTENCY_KEY_REUSED: { key: string };
+  GUARD_FAILED: { rule: string; message: string };
+}
+
+export type ErrorDetails<C extends ErrorCode> = C extends keyof ErrorDetailsByCode ? ErrorDetailsByCode[C] : never;
+
+export interface AppErrorOptions<C extends ErrorCode> {
+  message?: string;
+  details?: ErrorDetails<C>;
+  cause?: unknown;
+}
+
+export class AppError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
+  readonly statusCode: number;
+  readonly details?: ErrorDetails<C>;
+
+  constructor(code: C, options: AppErrorOptions<C> = {}) {
+    super(options.message ?? errorCatalogue[code].message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.statusCode = errorCatalogue[code].status;
+    if (options.details !== undefined) this.details = options.details;
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}
+
+/** Typed constructors, so call sites read as the refusal they express. */
+export const errors = {
+  validationFailed: (issues: FieldIssue[], message?: string) =>
+    new AppError('VALIDATION_FAILED', { message, details: issues }),
+  badRequest: (message?: string) => new AppError('BAD_REQUEST', { message }),
+  unauthenticated: (message?: string) => new AppError('UNAUTHENTICATED', { message }),
+  forbidden: (needed: ForbiddenDetails, message?: string) =>
+    new AppError('FORBIDDEN', { message: message ?? forbiddenMessage(needed), details: needed }),
+  notFound: (message?: string) => new AppError('NOT_FOUND', { message }),
+  caseNotFound: (caseId: string) =>
+    new AppError('CASE_NOT_FOUND', { message: `No case ${caseId}`, details: { caseId } }),
+  eventNotAllowed: (details: ErrorDetailsByCode['EVENT_NOT_ALLOWED']) =>
+    new AppError('EVENT_NOT_ALLOWED', {
+      message:
+        `${details.event} is not allowed now; allowed: ` +
+        (details.allowedEvents.length ? details.allowedEvents.join(', ') : 'none'),
+      details,
+    }),
+  versionConflict: (expectedVersion: number, currentVersion: number) =>
+    new AppError('VERSION_CONFLICT', {
+      message: `The case is at version ${currentVersion}, not ${expectedVersion}; reload it and try again`,
+      details: { expectedVersion, currentVersion },
+    }),
+  duplicateResident: (caseId: string) =>
+    new AppError('DUPLICATE_RESIDENT', {
+      message: `A member of this household is already in open case ${caseId}`,
+      details: { caseId },
+    }),
+  payloadTooLarge: (limitBytes: number) =>
+    new AppError('PAYLOAD_TOO_LARGE', {
+      message: `The request body is larger than ${limitBytes} bytes`,
+      details: { limitBytes },
+    }),
+  unsupportedMediaType: (message?: string) => new AppError('UNSUPPORTED_MEDIA_TYPE', { message }),
+  idempotencyKeyReused: (key: string) => new AppError('IDEMPOTENCY_KEY_REUSED', { details: { key } }),
+  guardFailed: (rule: string, message: string) =>
+    new AppError('GUARD_FAILED', { message, details: { rule, message } }),
+  internal: (cause?: unknown) => new AppError('INTERNAL', { cause }),
+  notReady: (cause?: unknown) => new AppError('NOT_READY', { cause }),
+};
+
+function forbiddenMessage(needed: ForbiddenDetails): string {
+  const parts: string[] = [];
+  if (needed.roles?.length) parts.push(`role ${needed.roles.join(' or ')}`);
+  if (needed.level) parts.push(`review level ${needed.level}`);
+  if (needed.jurisdiction) parts.push(`jurisdiction over region ${needed.jurisdiction}`);
+  return parts.length ? `This needs ${parts.join(', ')}` : errorCatalogue.FORBIDDEN.message;
+}
+
+/** The README table of codes, generated so that it cannot drift from the catalogue. */
+export function errorCatalogueMarkdown(): string {
+  const rows = errorCodes.map((code) => {
+    const spec: ErrorSpec = errorCatalogue[code];
+    return `| \`${code}\` | ${spec.status} | ${spec.message} | ${spec.details} |`;
+  });
+  return ['| code | HTTP | default message | details |', '|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,110 @@
+/**
+ * The HTTP shell: buildApp(deps) assembles a Fastify instance and returns it without listening (main.ts
+ * listens; tests use app.inject). Everything it needs arrives in `deps`; it never reaches for the database.
+ *
+ * Layout:
+ *   root scope   request ids, error/404 handlers, OpenAPI (/openapi.json, /docs), JWT, /healthz, /readyz
+ *   api scope    the routes from deps.registerRoutes, behind the authentication hook (opt out per route
+ *                with `config: { public: true }`)
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { authenticate, registerAuth } from './auth.js';
+import { registerErrorHandlers } from './errorHandler.js';
+import { healthRoutes } from './routes/health.js';
+
+/** The app as routes see it: zod schemas type `request.body`, `request.query`, `request.params` and replies. */
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  /** Resolves when the database answers; throws (or rejects) otherwise. Backs /readyz. */
+  ready: () => Promise<void>;
+  /** Adds the engine's routes. They run behind authentication; see the file comment. */
+  registerRoutes?: (app: App) => void | Promise<void>;
+}
+
+/** 1 MiB: a household survey with all its members is a few KiB; anything near this limit is a mistake. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Accept a caller's request id only if it is short and plain, so it is safe in logs and headers. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestIdFor(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+export function buildApp(deps: AppDeps): App {
+  const app = Fastify({
+    // Typed as the base logger so App does not depend on the pino version's Logger type.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdFor,
+    requestIdLogLabel: 'reqId',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // First hook, so the id is on the response even when a later hook (authentication) refuses the request.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandlers(app);
+
+  app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Doudi',
+        description: 'Workflow and approval engine for the safety-net programme (兜底保障)',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+      security: [{ bearerAuth: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerAuth(app, { secret: deps.config.jwtSecret, issuer: deps.config.jwtIssuer });
+  app.register(healthRoutes, { ready: deps.ready });
+
+  // An encapsulated scope: the hook applies to the routes registered in it and nowhere else.
+  app.register(async (api) => {
+    api.addHook('onRequest', authenticate);
+    await deps.registerRoutes?.(api);
+  });
+
+  return app;
+}

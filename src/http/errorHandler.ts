@@ -1,0 +1,120 @@
+/**
+ * The one place where failures become HTTP responses. Every non-2xx body is `{ code, message, details? }`
+ * with a code from src/errors.ts.
+ *
+ * Invariants:
+ * - 5xx bodies are generic (`Internal error; quote request id <id>`): no stack, no SQL, no driver message.
+ *   The real error is logged with the request id, so the id a user quotes finds it.
+ * - Refusals (4xx) are logged as one line with the code, never with the request body.
+ * - A message from a non-Doudi error is shown only when Fastify wrote it (codes FST_*); anything else
+ *   gets the catalogue's default message, since third-party messages may carry internals.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, errors, type FieldIssue } from '../errors.js';
+
+/** `/members/0/idNumber` (JSON pointer) in `body` → `body.members[0].idNumber`. */
+export function pointerToPath(root: string, pointer: string): string {
+  const segments = pointer
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return formatPath(root, segments);
+}
+
+/** ['members', 0, 'idNumber'] under `body` → `body.members[0].idNumber`. */
+export function formatPath(root: string, segments: readonly PropertyKey[]): string {
+  let path = root;
+  for (const segment of segments) {
+    const text = String(segment);
+    if (/^\d+$/.test(text)) path += `[${text}]`;
+    else path += path ? `.${text}` : text;
+  }
+  return path;
+}
+
+/** Fastify names the request parts after the schema keys; say them the way handlers read them. */
+const partNames: Record<string, string> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
+
+/** A ZodError thrown by code (not by the route schema), e.g. an event payload parsed in the engine. */
+export function fromZodError(error: z.core.$ZodError, root = ''): AppError<'VALIDATION_FAILED'> {
+  return errors.validationFailed(
+    error.issues.map((issue) => ({ path: formatPath(root, issue.path) || '(root)', message: issue.message })),
+  );
+}
+
+/** Map anything thrown while serving a request to an AppError. */
+export function toAppError(error: unknown, request?: FastifyRequest): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof z.core.$ZodError) return fromZodError(error);
+  if (typeof error !== 'object' || error === null) return errors.internal(error);
+
+  const err = error as Partial<FastifyError> & { validationContext?: string };
+
+  // Route schema validation: zod via the type provider, or a plain JSON schema (both fill `validation`).
+  if (Array.isArray(err.validation) && err.validation.length > 0) {
+    const root = partNames[err.validationContext ?? ''] ?? err.validationContext ?? 'request';
+    const issues: FieldIssue[] = err.validation.map((v) => ({
+      path: pointerToPath(root, v.instancePath ?? ''),
+      message: v.message ?? 'is invalid',
+    }));
+    return errors.validationFailed(issues);
+  }
+  if (isResponseSerializationError(error)) return errors.internal(error);
+
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return errors.validationFailed([{ path: 'body', message: 'expected valid JSON' }]);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return errors.validationFailed([
+        { path: 'body', message: 'expected a JSON body (Content-Type is application/json but the body is empty)' },
+      ]);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return errors.payloadTooLarge(request?.routeOptions.bodyLimit ?? 0);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return errors.unsupportedMediaType();
+  }
+  if (typeof err.code === 'string' && err.code.startsWith('FST_JWT_')) return errors.unauthenticated();
+
+  const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
+  const fastifyMessage = typeof err.code === 'string' && err.code.startsWith('FST_') ? err.message : undefined;
+  if (status === 401) return errors.unauthenticated(fastifyMessage);
+  if (status === 403) return errors.forbidden({}, fastifyMessage);
+  if (status === 404) return errors.notFound(fastifyMessage);
+  if (status === 413) return errors.payloadTooLarge(request?.routeOptions.bodyLimit ?? 0);
+  if (status === 415) return errors.unsupportedMediaType(fastifyMessage);
+  if (status >= 400 && status < 500) return errors.badRequest(fastifyMessage);
+  return errors.internal(error);
+}
+
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const appError = toAppError(error, request);
+  const { code, statusCode, details } = appError;
+  let message = appError.message;
+
+  if (code === 'INTERNAL') {
+    request.log.error({ err: error, code }, 'request failed');
+    message = `Internal error; quote request id ${request.id}`;
+  } else if (statusCode >= 500) {
+    request.log.warn({ code, cause: appError.cause }, 'request refused: %s', code);
+  } else {
+    // Authentication and authorization refusals are worth a look; the rest are ordinary client mistakes.
+    const level = statusCode === 401 || statusCode === 403 ? 'warn' : 'info';
+    request.log[level]({ code, statusCode, details }, 'request refused: %s', code);
+  }
+
+  reply.header('x-request-id', request.id);
+  return reply
+    .code(statusCode)
+    .type('application/json; charset=utf-8')
+    .send(details === undefined ? { code, message } : { code, message, details });
+}
+
+/** Install the error handler and a 404 handler that answers in the same format. */
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(async (request) => {
+    throw errors.notFound(`No route ${request.method} ${request.url.split('?')[0]}`);
+  });
+}

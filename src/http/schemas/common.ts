@@ -1,0 +1,42 @@
+/**
+ * Zod schemas shared by routes. Region codes and dates come from machines/types.ts, so the HTTP edge and
+ * the case machine accept exactly the same values.
+ */
+import { z } from 'zod';
+import { errorCodes, type ErrorCode } from '../../errors.js';
+import { isoDate, regionCode } from '../../../machines/types.js';
+
+/** A 12-digit statistical division code (province 2 + prefecture 2 + county 2 + township 3 + village 3). */
+export { regionCode };
+
+/** A calendar date YYYY-MM-DD that exists (2023-02-29 does not). */
+export { isoDate };
+
+/**
+ * A jurisdiction: the prefix of region codes at one administrative level — province (2), prefecture (4),
+ * county (6), township (9) or village (12 digits).
+ */
+export const regionPrefix = z
+  .string()
+  .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$/, 'expected a region prefix of 2, 4, 6, 9 or 12 digits');
+
+export const uuid = z.uuid({ error: 'expected a UUID' });
+
+/** `{ id }` path parameters, e.g. /cases/:id. */
+export const idParams = z.object({ id: uuid });
+
+export const fieldIssue = z.object({
+  path: z.string().describe('the field, written as in code: body.members[0].idNumber'),
+  message: z.string().describe('what was expected'),
+});
+
+/** Every non-2xx response has this shape; see the error catalogue in src/errors.ts. */
+export const errorResponse = z
+  .object({
+    code: z.enum(errorCodes as [ErrorCode, ...ErrorCode[]]).describe('stable error code; branch on this'),
+    message: z.string().describe('human-readable; may change'),
+    details: z.unknown().optional().describe('code-specific, see the error catalogue'),
+  })
+  .meta({ id: 'ErrorResponse' });
+
+export type ErrorResponse = z.infer<typeof errorResponse>;

@@ -1,0 +1,47 @@
+// A migrated database of its own for each test file: in-memory PGlite by default, or — when DATABASE_URL
+// names a PostgreSQL server — a fresh database created on that server and dropped on close.
+// (Tests are the one place besides main.ts that read process.env: the runner chooses the database.)
+import postgres from 'postgres';
+import { createDb, type DbHandle } from '../../src/db/client.js';
+import { migrate } from '../../src/db/migrate.js';
+
+export type TestDb = DbHandle;
+
+export function testDbKind(): 'postgres' | 'pglite' {
+  return process.env.DATABASE_URL ? 'postgres' : 'pglite';
+}
+
+export async function createTestDb(): Promise<TestDb> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const handle = await createDb({ dataDir: 'memory://' });
+    await migrate(handle);
+    return handle;
+  }
+
+  const name = `doudi_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE "${name}"`);
+  const testUrl = new URL(url);
+  testUrl.pathname = `/${name}`;
+  let handle: DbHandle;
+  try {
+    handle = await createDb({ databaseUrl: testUrl.toString(), dataDir: 'unused', maxConnections: 5 });
+    await migrate(handle);
+  } catch (error) {
+    await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+    throw error;
+  }
+  return {
+    ...handle,
+    close: async () => {
+      try {
+        await handle.close();
+      } finally {
+        await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await admin.end();
+      }
+    },
+  };
+}
