@@ -116,7 +116,9 @@ export const payloadSchemas = {
 export type EventType = keyof typeof payloadSchemas;
 export const eventTypes = Object.keys(payloadSchemas) as EventType[];
 
-export type EventPayload<T extends EventType> = z.infer<(typeof payloadSchemas)[T]>;
+/** zod infers `z.object({})` as Record<string, never>, which no event with an envelope satisfies: use {}. */
+type NoIndex<P> = string extends keyof P ? {} : P;
+export type EventPayload<T extends EventType> = NoIndex<z.infer<(typeof payloadSchemas)[T]>>;
 type Envelope = { actor: z.infer<typeof actorSchema>; at: string };
 export type CaseEvent = { [T in EventType]: { type: T } & EventPayload<T> & Envelope }[EventType];
 export type CaseEventOf<T extends EventType> = Extract<CaseEvent, { type: T }>;

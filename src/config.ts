@@ -74,8 +74,10 @@ const onOff = () =>
     });
 
 function schemaFor(production: boolean) {
+  // In production the key is required (a missing value fails with this message); elsewhere it may be
+  // left unset and the development secret is used.
   const jwtSecret = z
-    .string()
+    .string({ error: 'required in production: an HS256 secret of at least 32 characters' })
     .min(32, 'expected an HS256 secret of at least 32 characters')
     .refine((s) => !production || s !== DEV_JWT_SECRET, 'the development secret is not allowed in production');
 
@@ -96,9 +98,7 @@ function schemaFor(production: boolean) {
       .optional(),
     DOUDI_DATA_DIR: z.string().default('.data/'),
     LOG_LEVEL: z.enum(logLevels, { error: `expected one of ${logLevels.join(', ')}` }).default('info'),
-    JWT_SECRET: production
-      ? jwtSecret.optional().refine((s) => s !== undefined, 'required in production: an HS256 secret of at least 32 characters')
-      : jwtSecret.optional(),
+    JWT_SECRET: production ? jwtSecret : jwtSecret.optional(),
     JWT_ISSUER: z.string().default('doudi'),
     TOKEN_TTL: z
       .string()

@@ -66,7 +66,6 @@ export function buildApp(deps: AppDeps): App {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
-    requestIdLogLabel: 'reqId',
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEV_JWT_SECRET, loadConfig, parseDurationSeconds } from '../../src/config.js';
+
+const strongSecret = 'x'.repeat(40);
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      nodeEnv: 'development',
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      dataDir: '.data/',
+      logLevel: 'info',
+      jwtSecret: DEV_JWT_SECRET,
+      jwtSecretIsDevDefault: true,
+      jwtIssuer: 'doudi',
+      tokenTtlSeconds: 12 * 3600,
+      reviewChain: ['village', 'township', 'county'],
+      worker: true,
+      seedDemo: true,
+    });
+  });
+
+  it('reads every key', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://doudi:pw@db:5432/doudi',
+      DOUDI_DATA_DIR: 'memory://',
+      LOG_LEVEL: 'debug',
+      JWT_SECRET: strongSecret,
+      JWT_ISSUER: 'doudi-sanmenxia',
+      TOKEN_TTL: '30m',
+      REVIEW_CHAIN: 'township, county',
+      WORKER: 'off',
+      SEED_DEMO: 'OFF',
+    });
+    expect(config).toMatchObject({
+      nodeEnv: 'production',
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://doudi:pw@db:5432/doudi',
+      dataDir: 'memory://',
+      logLevel: 'debug',
+      jwtSecret: strongSecret,
+      jwtSecretIsDevDefault: false,
+      jwtIssuer: 'doudi-sanmenxia',
+      tokenTtlSeconds: 1800,
+      reviewChain: ['township', 'county'],
+      worker: false,
+      seedDemo: false,
+    });
+  });
+
+  it('treats empty values as unset', () => {
+    const config = loadConfig({ DATABASE_URL: '', PORT: '', JWT_SECRET: '' });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.port).toBe(3000);
+    expect(config.jwtSecret).toBe(DEV_JWT_SECRET);
+  });
+
+  it('reports every bad key at once', () => {
+    const error = configError({
+      PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      JWT_SECRET: 'short',
+      TOKEN_TTL: 'forever',
+      REVIEW_CHAIN: 'village,province',
+      WORKER: 'maybe',
+      DATABASE_URL: 'mysql://secret-password@db/x',
+    });
+    const keys = error.issues.map((i) => i.key).sort();
+    expect(keys).toEqual(['DATABASE_URL', 'JWT_SECRET', 'LOG_LEVEL', 'PORT', 'REVIEW_CHAIN', 'TOKEN_TTL', 'WORKER']);
+    expect(error.message).toContain('7 problems');
+    expect(error.message).toMatch(/PORT: expected a port number 0-65535 \(got "abc"\)/);
+    expect(error.message).toMatch(/WORKER: expected on or off/);
+    expect(error.message).toMatch(/REVIEW_CHAIN: expected a comma-separated list of village, township, county/);
+    // Secrets are never echoed back.
+    expect(error.message).not.toContain('short');
+    expect(error.message).not.toContain('secret-password');
+  });
+
+  it('rejects a port out of range and a repeated review level', () => {
+    const error = configError({ PORT: '70000', REVIEW_CHAIN: 'village,village' });
+    expect(error.issues).toEqual([
+      { key: 'PORT', message: 'expected a port number 0-65535 (got "70000")' },
+      { key: 'REVIEW_CHAIN', message: 'a level appears only once (got "village,village")' },
+    ]);
+  });
+
+  it('refuses to start in production without JWT_SECRET', () => {
+    const error = configError({ NODE_ENV: 'production' });
+    expect(error.issues).toEqual([{ key: 'JWT_SECRET', message: expect.stringMatching(/required in production/) }]);
+  });
+
+  it('refuses the development secret in production even when set explicitly', () => {
+    const error = configError({ NODE_ENV: 'production', JWT_SECRET: DEV_JWT_SECRET });
+    expect(error.issues.map((i) => i.key)).toEqual(['JWT_SECRET']);
+    expect(error.message).toMatch(/not allowed in production/);
+  });
+});
+
+describe('parseDurationSeconds', () => {
+  it.each([
+    ['90', 90],
+    ['90s', 90],
+    ['30m', 1800],
+    ['12h', 43200],
+    ['7d', 604800],
+  ])('%s → %d seconds', (text, seconds) => expect(parseDurationSeconds(text)).toBe(seconds));
+
+  it.each(['', '0', '12 hours', '-5m', '1.5h'])('rejects %j', (text) => expect(parseDurationSeconds(text)).toBeUndefined());
+});
