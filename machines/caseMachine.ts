@@ -11,6 +11,7 @@
 import { and, assign, setup } from 'xstate';
 import { addDays, currentLevel, emptyEvaluation, initialContext, openObjections, type CaseContext, type CaseInput } from './context.js';
 import type { CaseEvent, CaseEventOf } from './events.js';
+import type { Role } from './types.js';
 import { allowedBy } from './rules.js';
 import { screenHousehold } from './screening.js';
 
@@ -23,6 +24,8 @@ export interface StateMeta {
   deadline?: string;
   /** zh-CN label for user interfaces. */
   label: string;
+  /** The role whose inbox holds a case in this state (reviewers: at the case's current level). */
+  waitsOn?: Role;
 }
 
 const add = (ids: string[], id: string) => (ids.includes(id) ? ids : [...ids, id]);
@@ -184,7 +187,7 @@ export const caseMachine = setup({
   initial: 'survey',
   states: {
     survey: {
-      meta: { deadline: 'surveySubmitted', label: '入户普查' },
+      meta: { deadline: 'surveySubmitted', label: '入户普查', waitsOn: 'enumerator' },
       on: {
         UPDATE_SURVEY: { guard: 'allowed', actions: 'updateSurvey' },
         SUBMIT_SURVEY: { guard: 'allowed', target: 'screening', actions: 'submitSurvey' },
@@ -200,11 +203,11 @@ export const caseMachine = setup({
       on: { REOPEN: { guard: 'allowed', target: 'survey', actions: 'reopenSurvey' } },
     },
     preliminary: {
-      meta: { deadline: 'evaluationStarted', label: '初步名单' },
+      meta: { deadline: 'evaluationStarted', label: '初步名单', waitsOn: 'evaluator' },
       on: { START_EVALUATION: { guard: 'allowed', target: 'evaluation' } },
     },
     evaluation: {
-      meta: { deadline: 'evaluationSubmitted', label: '逐户评定' },
+      meta: { deadline: 'evaluationSubmitted', label: '逐户评定', waitsOn: 'evaluator' },
       entry: 'beginEvaluation',
       on: {
         RECORD_ASSESSMENT: { guard: 'allowed', actions: 'recordAssessment' },
@@ -212,7 +215,7 @@ export const caseMachine = setup({
       },
     },
     review: {
-      meta: { deadline: 'review', label: '逐级审核' },
+      meta: { deadline: 'review', label: '逐级审核', waitsOn: 'reviewer' },
       on: {
         APPROVE: [
           { guard: and(['allowed', 'atLastLevel']), target: 'publicity', actions: ['recordApproval', 'openNotice'] },
@@ -232,7 +235,7 @@ export const caseMachine = setup({
       states: {
         open: { meta: { label: '公示中' } },
         objected: {
-          meta: { deadline: 'objectionResolved', label: '异议处理中' },
+          meta: { deadline: 'objectionResolved', label: '异议处理中', waitsOn: 'officer' },
           on: {
             RESOLVE_OBJECTION: [
               { guard: and(['allowed', 'upheld']), target: '#case.evaluation', actions: 'resolveObjection' },
@@ -249,11 +252,11 @@ export const caseMachine = setup({
       },
     },
     awaitingPlacement: {
-      meta: { deadline: 'placement', label: '待安置' },
+      meta: { deadline: 'placement', label: '待安置', waitsOn: 'officer' },
       on: { PLACE: { guard: 'allowed', target: 'active', actions: 'place' } },
     },
     active: {
-      meta: { deadline: 'revisit', label: '已安置' },
+      meta: { deadline: 'revisit', label: '已安置', waitsOn: 'visitor' },
       on: {
         RECORD_REVISIT: { guard: 'allowed', actions: 'recordRevisit' },
         REQUEST_REASSESSMENT: { guard: 'allowed', target: 'evaluation', actions: 'requestReassessment' },
@@ -277,7 +280,7 @@ export const caseMachine = setup({
       on: { REOPEN: { guard: 'allowed', target: 'evaluation', actions: 'clearRejection' } },
       states: {
         awaitingRefusalNotice: {
-          meta: { deadline: 'refusalNotice', label: '待送达不予认定通知' },
+          meta: { deadline: 'refusalNotice', label: '待送达不予认定通知', waitsOn: 'officer' },
           on: { RECORD_REFUSAL_NOTICE: { guard: 'allowed', target: 'noticeServed', actions: 'recordRefusalNotice' } },
         },
         noticeServed: { meta: { label: '已送达通知' } },

@@ -6,6 +6,7 @@ import {
   __unsafe_getAllOwnEventDescriptors as ownEventDescriptors,
   initialTransition,
   transition,
+  type AnyStateNode,
   type SnapshotFrom,
   type StateValue,
 } from 'xstate';
@@ -13,7 +14,7 @@ import { caseMachine, type StateMeta } from './caseMachine.js';
 import { currentLevel, type CaseContext, type CaseInput } from './context.js';
 import { eventTypes, payloadSchemas, type CaseEvent, type EventType } from './events.js';
 import { authorizationViolations, violations, type Violation } from './rules.js';
-import type { Actor } from './types.js';
+import type { Actor, Role } from './types.js';
 
 export type CaseSnapshot = SnapshotFrom<typeof caseMachine>;
 
@@ -74,6 +75,24 @@ function activeMeta(s: CaseSnapshot): StateMeta[] {
 export function deadlineKey(s: CaseSnapshot): string | null {
   const key = activeMeta(s).reverse().find((m) => m.deadline)?.deadline ?? null;
   return key === 'review' ? `review.${currentLevel(s.context)}` : key;
+}
+
+/** The role whose inbox holds the case now, if any. */
+export function waitsOn(s: CaseSnapshot): Role | null {
+  return activeMeta(s).reverse().find((m) => m.waitsOn)?.waitsOn ?? null;
+}
+
+/** Every leaf state name (dotted) whose case waits on this role: the inbox query's state list. */
+export function statesWaitingOn(role: Role): string[] {
+  const out: string[] = [];
+  const visit = (node: AnyStateNode, inherited: Role | undefined) => {
+    const own = (node.meta as StateMeta | undefined)?.waitsOn ?? inherited;
+    const children = Object.values(node.states) as AnyStateNode[];
+    if (children.length === 0 && own === role) out.push(node.path.join('.'));
+    for (const c of children) visit(c, own);
+  };
+  visit(caseMachine.root as AnyStateNode, undefined);
+  return out;
 }
 
 /** zh-CN label of the deepest active state. */

@@ -12,8 +12,12 @@ export interface Violation {
   /** Stable code of the rule, e.g. SEPARATION_OF_DUTIES. */
   rule: string;
   message: string;
-  /** `authorization` violations are about who sends the event (the service answers 403), `rule` the rest (422). */
-  kind: 'authorization' | 'rule';
+  /**
+   * `authorization`: about who sends the event (the service answers 403). `state`: the sender may act on
+   * this case, but not at the step it is in now — typically a reviewer whose level was already passed by a
+   * concurrent approval (409, like any stale request). `rule`: a business rule refused it (422).
+   */
+  kind: 'authorization' | 'state' | 'rule';
 }
 
 const rule = (code: string, message: string): Violation => ({ rule: code, message, kind: 'rule' });
@@ -195,7 +199,8 @@ export function authorizationViolations(ctx: CaseContext, e: CaseEvent): Violati
   if (levelBoundEvents.includes(e.type)) {
     const level = currentLevel(ctx);
     if (e.actor.level !== level) {
-      return [{ rule: 'LEVEL_REQUIRED', message: `the case is at ${level} review`, kind: 'authorization' }];
+      const inChain = e.actor.level != null && ctx.policy.reviewChain.includes(e.actor.level);
+      return [{ rule: 'LEVEL_REQUIRED', message: `the case is at ${level} review`, kind: inChain ? 'state' : 'authorization' }];
     }
   }
   return [];

@@ -266,10 +266,12 @@ describe('separation of duties', () => {
     expect(allowedEventsFor(st.s, evaluatorAsReviewer, st.clock.now())).toEqual(['RETURN', 'REJECT']);
   });
 
-  it('a reviewer at another level, or another role, is refused as an authorization matter', () => {
-    const st = new Story().toReview();
-    const d = st.refused('APPROVE', actors.county);
-    expect(d.refusal === 'VIOLATIONS' && d.violations[0]).toMatchObject({ rule: 'LEVEL_REQUIRED', kind: 'authorization' });
+  it('a reviewer at another level of the chain is refused as a state matter, another role as an authorization matter', () => {
+    const st = new Story(caseInput(sunHousehold(), { ...defaultCasePolicy, reviewChain: ['village', 'township'] })).toReview();
+    const d = st.refused('APPROVE', actors.township);
+    expect(d.refusal === 'VIOLATIONS' && d.violations[0]).toMatchObject({ rule: 'LEVEL_REQUIRED', kind: 'state' });
+    const c = st.refused('APPROVE', actors.county);
+    expect(c.refusal === 'VIOLATIONS' && c.violations[0]).toMatchObject({ rule: 'LEVEL_REQUIRED', kind: 'authorization' });
     const e = st.refused('APPROVE', actors.officer);
     expect(e.refusal === 'VIOLATIONS' && e.violations[0]).toMatchObject({ rule: 'ROLE_REQUIRED', kind: 'authorization' });
   });
@@ -352,5 +354,17 @@ describe('placement rules', () => {
     expect(st.state).toBe('evaluation');
     expect(st.ctx.placement?.mode).toBe('centralized_support');
     expect(st.ctx.approvedAt).toBeNull();
+  });
+});
+
+describe('inboxes', () => {
+  it('each waiting state names the role whose inbox holds it', async () => {
+    const { statesWaitingOn, waitsOn } = await import('../../machines/decide.js');
+    expect(statesWaitingOn('reviewer')).toEqual(['review']);
+    expect(statesWaitingOn('officer').sort()).toEqual(['awaitingPlacement', 'publicity.objected', 'rejected.awaitingRefusalNotice']);
+    expect(statesWaitingOn('evaluator').sort()).toEqual(['evaluation', 'preliminary']);
+    expect(statesWaitingOn('system')).toEqual([]);
+    const st = new Story().toReview().approveAll();
+    expect(waitsOn(st.s)).toBeNull();
   });
 });
