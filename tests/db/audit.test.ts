@@ -1,0 +1,136 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../src/audit/hash.js';
+import { appendAudit, listAudit, verifyCaseAudit, type AuditAppend } from '../../src/db/audit.js';
+import { lockCase } from '../../src/db/cases.js';
+import { auditRecords } from '../../src/db/schema.js';
+import { createTestDb, testDbKind, type TestDb } from '../helpers/db.js';
+import { seedCase, seedEnumerator, seedRegions, VILLAGES } from './fixtures.js';
+
+/** The database error behind drizzle's wrapper ("Failed query: …"), whichever driver raised it. */
+async function dbError(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { message: string; cause?: { message?: string } };
+    return `${e.message} ${e.cause?.message ?? ''}`;
+  }
+  throw new Error('expected the statement to fail');
+}
+
+describe(`audit trail (${testDbKind()})`, () => {
+  let t: TestDb;
+  let caseId: string;
+  let userId: string;
+  const event = (n: number, overrides: Partial<AuditAppend> = {}): AuditAppend => ({
+    caseId,
+    eventType: 'APPROVE',
+    payload: { level: 'village', note: `approval ${n}`, at: new Date(Date.UTC(2026, 2, n)) },
+    actorId: userId,
+    actorRole: 'reviewer',
+    stateBefore: 'review',
+    stateAfter: 'review',
+    machineVersion: 1,
+    requestId: `req-${n}`,
+    at: new Date(Date.UTC(2026, 2, n, 1, 2, 3, 456)),
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    t = await createTestDb();
+    await seedRegions(t.db);
+    userId = (await seedEnumerator(t.db)).id;
+    caseId = (await seedCase(t.db, { villageCode: VILLAGES.sunjiagou, createdBy: userId })).case.id;
+    // Appends happen under the case lock, as the engine does them.
+    for (let n = 1; n <= 3; n++) {
+      await t.db.transaction(async (tx) => {
+        await lockCase(tx, caseId);
+        await appendAudit(tx, n === 1 ? event(n, { eventType: 'CREATE', stateBefore: null, stateAfter: 'survey' }) : event(n));
+      });
+    }
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('numbers records from 1 and links each to its predecessor', async () => {
+    const records = await listAudit(t.db, caseId);
+    expect(records.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(records[0].prevHash).toBeNull();
+    expect(records[1].prevHash).toBe(records[0].hash);
+    expect(records[2].prevHash).toBe(records[1].hash);
+    expect(records[0]).toMatchObject({ eventType: 'CREATE', stateBefore: null, stateAfter: 'survey', requestId: 'req-1' });
+    expect(records[1].at.toISOString()).toBe('2026-03-02T01:02:03.456Z');
+    // Dates inside the payload come back as the ISO strings that were hashed.
+    expect(records[1].payload).toEqual({ level: 'village', note: 'approval 2', at: '2026-03-02T00:00:00.000Z' });
+  });
+
+  it('verifies the chain as read back from the database', async () => {
+    expect(await verifyCaseAudit(t.db, caseId)).toEqual({ ok: true, count: 3 });
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE', async () => {
+    expect(await dbError(t.db.update(auditRecords).set({ actorId: 'intruder' }))).toMatch(
+      /audit_records is append-only/,
+    );
+    expect(await dbError(t.db.delete(auditRecords))).toMatch(/audit_records is append-only/);
+    expect(await dbError(t.db.execute(sql`truncate audit_records`))).toMatch(/audit_records is append-only/);
+    expect(await verifyCaseAudit(t.db, caseId)).toEqual({ ok: true, count: 3 });
+  });
+
+  it('refuses a second record with the same seq (an append without the case lock)', async () => {
+    const [first] = await listAudit(t.db, caseId);
+    expect(
+      await dbError(
+        t.db.insert(auditRecords).values({ ...first, id: undefined, payload: { forged: true } }),
+      ),
+    ).toMatch(/audit_records_case_seq_unique|duplicate key/);
+  });
+
+  it('detects a record tampered with while the trigger was disabled', async () => {
+    // A superuser can bypass the trigger; the chain is what catches it. Done on a second case so the other
+    // tests keep an intact chain.
+    const other = (await seedCase(t.db, { villageCode: VILLAGES.mingshan, createdBy: userId })).case.id;
+    for (let n = 1; n <= 3; n++) {
+      await t.db.transaction(async (tx) => {
+        await lockCase(tx, other);
+        await appendAudit(tx, event(n, { caseId: other }));
+      });
+    }
+    expect(await verifyCaseAudit(t.db, other)).toEqual({ ok: true, count: 3 });
+
+    await t.db.transaction(async (tx) => {
+      await tx.execute(sql`alter table audit_records disable trigger audit_records_append_only`);
+      await tx.execute(
+        sql`update audit_records set payload = jsonb_set(payload, '{note}', '"forged"') where case_id = ${other} and seq = 2`,
+      );
+      await tx.execute(sql`alter table audit_records enable trigger audit_records_append_only`);
+    });
+    expect(await verifyCaseAudit(t.db, other)).toMatchObject({ ok: false, count: 3, brokenAtSeq: 2 });
+
+    // The trigger is back in force.
+    expect(await dbError(t.db.delete(auditRecords))).toMatch(/append-only/);
+  });
+
+  it('keeps seq consecutive under concurrent appends, the case lock ordering them', async () => {
+    const other = (await seedCase(t.db, { villageCode: VILLAGES.lushi, createdBy: userId })).case.id;
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        t.db.transaction(async (tx) => {
+          await lockCase(tx, other);
+          await appendAudit(tx, event(i + 1, { caseId: other }));
+        }),
+      ),
+    );
+    const records = await listAudit(t.db, other);
+    expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(verifyChain(records)).toEqual({ ok: true, count: 8 });
+  });
+
+  it('detects a modified in-memory copy', async () => {
+    const records = await listAudit(t.db, caseId);
+    const copy = records.map((r) => ({ ...r }));
+    copy[2].stateAfter = 'publicity';
+    expect(verifyChain(copy)).toMatchObject({ ok: false, brokenAtSeq: 3 });
+  });
+});

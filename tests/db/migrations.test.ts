@@ -1,0 +1,61 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/db/migrate.js';
+import { rows } from '../../src/db/types.js';
+import { createTestDb, testDbKind, type TestDb } from '../helpers/db.js';
+
+describe(`migrations (${testDbKind()})`, () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('runs on the expected driver', () => {
+    expect(t.kind).toBe(testDbKind());
+  });
+
+  it('creates every table', async () => {
+    const tables = rows<{ table_name: string }>(
+      await t.db.execute(
+        sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+      ),
+    ).map((r) => r.table_name);
+    expect(tables).toEqual([
+      'audit_records',
+      'cases',
+      'facilities',
+      'households',
+      'idempotency_keys',
+      'members',
+      'regions',
+      'users',
+    ]);
+  });
+
+  it('records both migrations, and a second run applies nothing', async () => {
+    const count = async () =>
+      Number(
+        rows<{ n: number | string }>(await t.db.execute(sql`select count(*) as n from drizzle.__drizzle_migrations`))[0]
+          .n,
+      );
+    expect(await count()).toBe(2);
+    await migrate(t);
+    expect(await count()).toBe(2);
+  });
+
+  it('installs the append-only triggers', async () => {
+    const triggers = rows<{ tgname: string }>(
+      await t.db.execute(
+        sql`select tgname from pg_trigger where tgrelid = 'audit_records'::regclass and not tgisinternal order by tgname`,
+      ),
+    ).map((r) => r.tgname);
+    expect(triggers).toEqual(['audit_records_append_only', 'audit_records_no_truncate']);
+  });
+
+  it('answers ping', async () => {
+    await expect(t.ping()).resolves.toBeUndefined();
+  });
+});
