@@ -21,6 +21,8 @@ export type CaseUpdate = Partial<
     | 'deadlineAt'
     | 'applicationDeadlineAt'
     | 'closed'
+    | 'placementMode'
+    | 'facilityId'
     | 'updatedAt'
   >
 >;

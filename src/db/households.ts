@@ -67,3 +67,22 @@ export async function updateMemberCategories(
     .returning({ id: members.id });
   return updated.length === 1;
 }
+
+/**
+ * Replaces a household's survey (UPDATE_SURVEY while the case is still in `survey`): its fields and its
+ * whole member list, which gets new member ids. Returns the members in position order.
+ */
+export async function replaceSurvey(
+  tx: Db | Tx,
+  householdId: string,
+  fields: Partial<Pick<NewHousehold, 'villageCode' | 'address' | 'poorId' | 'legalSupporter'>>,
+  memberInputs: readonly NewMemberInput[],
+): Promise<MemberRow[]> {
+  await tx.update(households).set(fields).where(eq(households.id, householdId));
+  await tx.delete(members).where(eq(members.householdId, householdId));
+  const rows = await tx
+    .insert(members)
+    .values(memberInputs.map((m, i) => ({ ...m, householdId, position: i + 1 })))
+    .returning();
+  return rows.sort((a, b) => a.position - b.position);
+}

@@ -11,3 +11,5 @@ export * from './cases.js';
 export * from './caseList.js';
 export * from './audit.js';
 export * from './idempotency.js';
+export * from './placements.js';
+export * from './caseInbox.js';

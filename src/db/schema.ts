@@ -169,6 +169,8 @@ export const facilities = pgTable(
     beds: integer('beds').notNull().default(0),
     caregivers: integer('caregivers').notNull().default(0),
     medicalStaff: integer('medical_staff').notNull().default(0),
+    // The facility's medical standard: patients one medical staff member may care for (null = not set).
+    patientsPerMedicalStaff: integer('patients_per_medical_staff'),
     createdAt: tstz('created_at').notNull().defaultNow(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
@@ -263,12 +265,19 @@ export const cases = pgTable(
     updatedAt: tstz('updated_at').notNull().defaultNow(),
     // True once the case reaches the final state `exited`.
     closed: boolean('closed').notNull().default(false),
+    // The current placement (三个一批), denormalized from the snapshot: a facility's occupancy is the count
+    // of open cases placed there, derived and never typed in.
+    placementMode: text('placement_mode'),
+    facilityId: uuid('facility_id').references(() => facilities.id),
   },
   (t) => [
     index('cases_county_state_idx').on(t.countyCode, t.state),
     index('cases_state_deadline_idx').on(t.state, t.deadlineAt),
     index('cases_village_idx').on(t.villageCode),
     index('cases_county_id_idx').on(t.countyCode, t.id),
+    index('cases_facility_open_idx').on(t.facilityId).where(sql`not ${t.closed}`),
+    // Inboxes: the cases waiting on a role (state) and level, oldest deadline first.
+    index('cases_inbox_idx').on(t.state, t.reviewLevel, t.deadlineAt, t.id),
     // One case per household path: a household may start a new case only after the old one is closed.
     uniqueIndex('cases_one_open_per_household').on(t.householdId).where(sql`not ${t.closed}`),
     check('cases_village_code_check', sql`${t.villageCode} ~ '^[0-9]{12}$'`),

@@ -1,0 +1,48 @@
+/**
+ * Event bodies as clients send them (`{ type, ...payload }`). Most payloads are the machine's own; two are
+ * richer or poorer at the edge:
+ * - UPDATE_SURVEY carries the whole survey (names, ID numbers), stored in tables; the machine gets facts.
+ * - PLACE names a facility by id; the engine looks up its beds and caregivers and derives occupancy from
+ *   current placements, so nobody can type in a free bed.
+ */
+import { z } from 'zod';
+import { agreementSchema, eventTypes, guardianSchema, payloadSchemas, type EventType } from '../../machines/index.js';
+import { errors, type FieldIssue } from '../errors.js';
+import { householdInputSchema } from './surveyInput.js';
+
+const placeInputSchema = payloadSchemas.PLACE.omit({ facility: true, guardian: true }).extend({
+  facilityId: z.uuid('expected a facility id').optional(),
+  // The guardian's ward count is looked up, never taken from the client.
+  guardian: guardianSchema.omit({ currentWards: true, maxWards: true }).optional(),
+  agreement: agreementSchema.optional(),
+});
+
+export const eventInputSchemas = {
+  ...payloadSchemas,
+  UPDATE_SURVEY: z.object({ household: householdInputSchema }),
+  PLACE: placeInputSchema,
+} as const;
+
+export type EventInput<T extends EventType> = z.infer<(typeof eventInputSchemas)[T]>;
+export type AnyEventInput = { [T in EventType]: { type: T } & EventInput<T> }[EventType];
+
+/** The type field alone: an unknown type is a validation error that lists the known ones. */
+const typeSchema = z.object({ type: z.enum(eventTypes as [EventType, ...EventType[]]) });
+
+export function zodIssues(error: z.ZodError, root: string): FieldIssue[] {
+  return error.issues.map((i) => ({
+    path: [root, ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))].join('.').replace(/\.\[/g, '['),
+    message: i.message,
+  }));
+}
+
+/** Parses `{ type, ...payload }`; throws VALIDATION_FAILED naming each bad field as body.<path>. */
+export function parseEventInput(body: unknown): AnyEventInput {
+  const t = typeSchema.safeParse(body);
+  if (!t.success) throw errors.validationFailed(zodIssues(t.error, 'body'));
+  const { type, ...rest } = body as { type: EventType } & Record<string, unknown>;
+  const schema = eventInputSchemas[t.data.type] as z.ZodObject;
+  const parsed = schema.strict().safeParse(rest);
+  if (!parsed.success) throw errors.validationFailed(zodIssues(parsed.error, 'body'));
+  return { type, ...(parsed.data as object) } as AnyEventInput;
+}

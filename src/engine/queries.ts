@@ -1,0 +1,181 @@
+/**
+ * Reads: a case as its caller may see it, lists, inboxes and the audit trail. Every read is bounded by the
+ * caller's jurisdiction; ID numbers are masked unless the caller's role works with them.
+ */
+import {
+  allowedEventsFor,
+  CASE_MACHINE_ID,
+  CASE_MACHINE_VERSION,
+  caseMachine,
+  currentLevel,
+  eventTypes,
+  loadCaseSnapshot,
+  renderMermaid,
+  stateLabel,
+
+  statesWaitingOn,
+  topState,
+  waitsOn,
+  type Category,
+  type EventType,
+  type Role,
+} from '../../machines/index.js';
+import { listAudit, listCases, listInbox, loadHousehold, verifyCaseAudit, findCase, type CaseSummary } from '../db/index.js';
+import { maskResidentId } from '../domain/residentId.js';
+import { errors } from '../errors.js';
+import { actorsOf, assertCaseVisible } from './access.js';
+import { rolesSeeingIdNumbers, type EngineDeps, type Principal } from './types.js';
+
+const seesIdNumbers = (p: Principal) => p.roles.some((r) => rolesSeeingIdNumbers.includes(r));
+
+export function summary(c: CaseSummary) {
+  return {
+    id: c.id,
+    householdId: c.householdId,
+    state: c.state,
+    reviewLevel: c.reviewLevel,
+    villageCode: c.villageCode,
+    townshipCode: c.townshipCode,
+    countyCode: c.countyCode,
+    rowVersion: c.rowVersion,
+    deadline: c.deadlineKey ? { key: c.deadlineKey, at: c.deadlineAt?.toISOString() ?? null } : null,
+    applicationDeadlineAt: c.applicationDeadlineAt?.toISOString() ?? null,
+    placementMode: c.placementMode,
+    facilityId: c.facilityId,
+    closed: c.closed,
+    openedAt: c.openedAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}
+
+/** The narrower of the caller's jurisdiction and a requested region, or null when they do not overlap. */
+function scope(p: Principal, region?: string): string | null {
+  if (!region || p.region.startsWith(region)) return p.region;
+  return region.startsWith(p.region) ? region : null;
+}
+
+export function createQueries(deps: EngineDeps) {
+  const { db, clock } = deps;
+
+  async function getCase(principal: Principal, caseId: string) {
+    const row = await findCase(db, caseId);
+    if (!row) throw errors.caseNotFound(caseId);
+    assertCaseVisible(principal, caseId, row.villageCode);
+    const hh = await loadHousehold(db, row.householdId);
+    if (!hh) throw errors.internal(new Error(`case ${caseId} has no household`));
+    const { snapshot } = loadCaseSnapshot({ machineId: row.machineId, machineVersion: row.machineVersion, snapshot: row.snapshot });
+    const now = clock.now().toISOString();
+    const allowed = new Set(actorsOf(principal).flatMap((a) => allowedEventsFor(snapshot, a, now)));
+    const c = snapshot.context;
+    const showIds = seesIdNumbers(principal);
+    return {
+      ...summary(row),
+      stateLabel: stateLabel(snapshot),
+      waitsOn: waitsOn(snapshot),
+      machine: { id: row.machineId, version: CASE_MACHINE_VERSION, storedVersion: row.machineVersion },
+      allowedEvents: eventTypes.filter((t) => allowed.has(t)),
+      household: {
+        id: hh.household.id,
+        villageCode: hh.household.villageCode,
+        address: hh.household.address,
+        poorId: hh.household.poorId,
+        legalSupporter: hh.household.legalSupporter,
+        members: hh.members.map((m) => ({
+          id: m.id,
+          name: m.name,
+          idNumber: showIds ? m.idNumber : maskResidentId(m.idNumber),
+          birthDate: m.birthDate,
+          sex: m.sex,
+          relation: m.relation,
+          labourCapacity: m.labourCapacity,
+          disabilities: m.disabilities,
+          seriousIllness: m.seriousIllness,
+          severeMentalDisorder: m.severeMentalDisorder,
+          selfCare: m.selfCare,
+          categories: m.categories,
+        })),
+      },
+      screening: c.screening,
+      evaluation: c.evaluation,
+      review: topState(snapshot) === 'review' || c.review.round > 0 ? { ...c.review, level: currentLevel(c), chain: c.policy.reviewChain } : null,
+      lastDecision: c.lastDecision,
+      publicity: c.publicity,
+      rejection: c.rejection,
+      approvedAt: c.approvedAt,
+      placement: c.placement,
+      revisits: c.revisits,
+      reassessment: c.reassessment,
+      exit: c.exit,
+    };
+  }
+
+  async function list(principal: Principal, q: { state?: string; region?: string; category?: Category; after?: string; limit: number }) {
+    const prefix = scope(principal, q.region);
+    if (prefix === null) return { items: [], nextAfter: null };
+    const page = await listCases(db, { jurisdictionPrefix: prefix, state: q.state, category: q.category, after: q.after, limit: q.limit });
+    return { items: page.items.map(summary), nextAfter: page.nextAfter };
+  }
+
+  async function inbox(principal: Principal, q: { role?: Role; after?: string; limit: number }) {
+    const role = q.role ?? principal.roles.find((r) => statesWaitingOn(r).length > 0);
+    if (!role) return { role: null, items: [], next: null };
+    if (!principal.roles.includes(role)) throw errors.forbidden({ roles: [role] }, `you do not hold role ${role}`);
+    let after: { deadlineAt: Date | null; id: string } | undefined;
+    if (q.after) {
+      const [t, id] = q.after.split('_');
+      after = { deadlineAt: t ? new Date(t) : null, id };
+    }
+    const page = await listInbox(db, {
+      jurisdictionPrefix: principal.region,
+      states: statesWaitingOn(role),
+      reviewLevel: role === 'reviewer' ? (principal.level ?? '-') : null,
+      after,
+      limit: q.limit,
+    });
+    const next = page.next ? `${page.next.deadlineAt?.toISOString() ?? ''}_${page.next.id}` : null;
+    return { role, items: page.items.map(summary), next };
+  }
+
+  async function visibleCase(principal: Principal, caseId: string) {
+    const row = await findCase(db, caseId);
+    if (!row) throw errors.caseNotFound(caseId);
+    assertCaseVisible(principal, caseId, row.villageCode);
+  }
+
+  async function audit(principal: Principal, caseId: string) {
+    await visibleCase(principal, caseId);
+    return (await listAudit(db, caseId)).map((r) => ({
+      seq: r.seq,
+      eventType: r.eventType,
+      payload: r.payload,
+      actorId: r.actorId,
+      actorRole: r.actorRole,
+      stateBefore: r.stateBefore,
+      stateAfter: r.stateAfter,
+      machineVersion: r.machineVersion,
+      requestId: r.requestId,
+      at: r.at.toISOString(),
+      prevHash: r.prevHash,
+      hash: r.hash,
+    }));
+  }
+
+  async function verifyAudit(principal: Principal, caseId: string) {
+    await visibleCase(principal, caseId);
+    return verifyCaseAudit(db, caseId);
+  }
+
+  function machineInfo() {
+    return {
+      id: CASE_MACHINE_ID,
+      version: CASE_MACHINE_VERSION,
+      events: eventTypes as EventType[],
+      definition: caseMachine.toJSON(),
+      mermaid: renderMermaid(caseMachine),
+    };
+  }
+
+  return { getCase, list, inbox, audit, verifyAudit, machineInfo };
+}
+
+export type Queries = ReturnType<typeof createQueries>;

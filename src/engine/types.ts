@@ -1,0 +1,34 @@
+// What the engine is built from and whom it serves.
+import type { CasePolicy, ReviewLevel, Role } from '../../machines/index.js';
+import type { Db } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import type { WorkingCalendar } from '../time/calendar.js';
+import type { Clock } from '../time/clock.js';
+import type { DeadlinePolicy } from '../time/deadlinePolicy.js';
+
+/** The authenticated caller, as the token says. `region` is a region-code prefix: their jurisdiction. */
+export interface Principal {
+  id: string;
+  username: string;
+  roles: Role[];
+  level: ReviewLevel | null;
+  region: string;
+}
+
+export interface EngineDeps {
+  db: Db;
+  clock: Clock;
+  calendar: WorkingCalendar;
+  deadlinePolicy: DeadlinePolicy;
+  casePolicy: CasePolicy;
+  logger: Logger;
+}
+
+/** Per-request facts every command records. */
+export interface CommandMeta {
+  principal: Principal;
+  requestId?: string | null;
+}
+
+/** Roles that work with the person's identity and so see full ID numbers; everyone else sees them masked. */
+export const rolesSeeingIdNumbers: readonly Role[] = ['enumerator', 'evaluator', 'officer'];

@@ -1,0 +1,154 @@
+/**
+ * Case routes: the survey that opens a case, reading cases, lists and inboxes, sending events, the audit
+ * trail. Handlers only translate HTTP to engine calls; the engine decides and validates the rest.
+ */
+import { z } from 'zod';
+import { categories, eventTypes, roles } from '../../../machines/index.js';
+import type { Engine, Principal } from '../../engine/index.js';
+import { householdInputSchema } from '../../engine/index.js';
+import { errors } from '../../errors.js';
+import type { App } from '../app.js';
+import { errorResponse, idParams, regionPrefix } from '../schemas/common.js';
+
+const principalOf = (p: Principal | null | undefined): Principal => {
+  if (!p) throw errors.unauthenticated();
+  return p;
+};
+
+const limit = z.coerce.number().int().min(1, 'limit is 1 to 200').max(200, 'limit is 1 to 200').default(50);
+
+/** If-Match: "3", 3 or W/"3" — the row version the client last saw. */
+function parseIfMatch(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const m = typeof value === 'string' ? /^(?:W\/)?"?(\d{1,9})"?$/.exec(value.trim()) : null;
+  if (!m) throw errors.validationFailed([{ path: 'headers.if-match', message: 'expected the case row version, e.g. "3"' }]);
+  return Number(m[1]);
+}
+
+function parseIdempotencyKey(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9._:-]{1,200}$/.test(value)) {
+    throw errors.validationFailed([{ path: 'headers.idempotency-key', message: 'expected 1 to 200 characters of letters, digits and . _ : -' }]);
+  }
+  return value;
+}
+
+/** The case view (see engine/queries.ts getCase); documented by its stable fields. */
+const caseView = z.looseObject({
+  id: z.string(),
+  state: z.string().describe('dotted state, e.g. review or publicity.objected'),
+  stateLabel: z.string().describe('zh-CN label'),
+  rowVersion: z.number().int().describe('send as If-Match to guard against concurrent changes'),
+  allowedEvents: z.array(z.string()).describe('events this caller may send now'),
+});
+
+const errorsDoc = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 409: errorResponse, 422: errorResponse };
+
+export function caseRoutes(engine: Engine) {
+  return async function register(app: App) {
+    app.post(
+      '/households',
+      {
+        schema: {
+          tags: ['cases'],
+          summary: 'Survey a household (入户普查): creates the household and its case in `survey`',
+          body: householdInputSchema,
+          response: { 201: caseView.extend({ caseId: z.string() }), ...errorsDoc },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request.principal);
+        const { caseId } = await engine.openCase({ principal, requestId: request.id }, request.body);
+        reply.code(201).header('location', `/cases/${caseId}`);
+        return { caseId, ...(await engine.getCase(principal, caseId)) };
+      },
+    );
+
+    app.get(
+      '/cases/:id',
+      { schema: { tags: ['cases'], summary: 'A case as the caller may see it, with the events they may send now', params: idParams, response: { 200: caseView, ...errorsDoc } } },
+      async (request, reply) => {
+        const view = await engine.getCase(principalOf(request.principal), request.params.id);
+        reply.header('etag', `"${view.rowVersion}"`);
+        return view;
+      },
+    );
+
+    app.get(
+      '/cases',
+      {
+        schema: {
+          tags: ['cases'],
+          summary: 'Cases in the caller’s jurisdiction (keyset pagination: pass nextAfter as after)',
+          querystring: z.object({
+            state: z.string().regex(/^[A-Za-z.]{1,60}$/, 'expected a state name such as review or publicity.objected').optional(),
+            region: regionPrefix.optional(),
+            category: z.enum(categories).optional(),
+            after: z.uuid('expected the nextAfter of the previous page').optional(),
+            limit,
+          }),
+        },
+      },
+      async (request) => engine.list(principalOf(request.principal), request.query),
+    );
+
+    app.get(
+      '/inbox',
+      {
+        schema: {
+          tags: ['cases'],
+          summary: 'Cases waiting on the caller’s role (and review level), oldest deadline first',
+          querystring: z.object({
+            role: z.enum(roles).optional(),
+            after: z.string().max(80).optional(),
+            limit,
+          }),
+        },
+      },
+      async (request) => engine.inbox(principalOf(request.principal), request.query),
+    );
+
+    app.post(
+      '/cases/:id/events',
+      {
+        schema: {
+          tags: ['cases'],
+          summary: 'Send an event to a case',
+          description: `Body: { type, ...payload }. Types: ${eventTypes.join(', ')}. Headers: If-Match (row version, optional), Idempotency-Key (optional).`,
+          params: idParams,
+          body: z.looseObject({ type: z.string() }),
+          response: { 200: caseView, ...errorsDoc },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request.principal);
+        const result = await engine.sendEvent({ principal, requestId: request.id }, request.params.id, request.body, {
+          ifMatch: parseIfMatch(request.headers['if-match']),
+          idempotencyKey: parseIdempotencyKey(request.headers['idempotency-key']),
+        });
+        const view = await engine.getCase(principal, result.caseId);
+        reply.header('etag', `"${view.rowVersion}"`);
+        if (result.replayed) reply.header('idempotent-replayed', 'true');
+        return view;
+      },
+    );
+
+    app.get(
+      '/cases/:id/audit',
+      { schema: { tags: ['audit'], summary: 'The case’s audit trail, oldest first (ID numbers masked)', params: idParams } },
+      async (request) => ({ records: await engine.audit(principalOf(request.principal), request.params.id) }),
+    );
+
+    app.get(
+      '/cases/:id/audit/verify',
+      { schema: { tags: ['audit'], summary: 'Verify the case’s hash chain', params: idParams } },
+      async (request) => engine.verifyAudit(principalOf(request.principal), request.params.id),
+    );
+
+    app.get(
+      '/machines/case',
+      { schema: { tags: ['machines'], summary: 'The case machine: definition, version, event types and Mermaid diagram' } },
+      async () => engine.machineInfo(),
+    );
+  };
+}

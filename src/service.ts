@@ -1,0 +1,44 @@
+/**
+ * Wires the service from its parts: the engine over a database handle, and the HTTP app over the engine.
+ * main.ts calls this with real dependencies; tests call it with a test database and a manual clock, so the
+ * suite exercises exactly the wiring that runs in production.
+ */
+import { defaultCasePolicy } from '../machines/index.js';
+import type { Config } from './config.js';
+import type { DbHandle } from './db/index.js';
+import { createEngine } from './engine/index.js';
+import { buildApp } from './http/app.js';
+import { caseRoutes } from './http/routes/cases.js';
+import type { Logger } from './logger.js';
+import { WorkingCalendar } from './time/calendar.js';
+import type { Clock } from './time/clock.js';
+import { defaultDeadlinePolicy, type DeadlinePolicy } from './time/deadlinePolicy.js';
+
+export interface ServiceDeps {
+  config: Config;
+  logger: Logger;
+  database: DbHandle;
+  clock: Clock;
+  calendar?: WorkingCalendar;
+  deadlinePolicy?: DeadlinePolicy;
+}
+
+export function createService(deps: ServiceDeps) {
+  const engine = createEngine({
+    db: deps.database.db,
+    clock: deps.clock,
+    calendar: deps.calendar ?? new WorkingCalendar(),
+    deadlinePolicy: deps.deadlinePolicy ?? defaultDeadlinePolicy,
+    casePolicy: { ...defaultCasePolicy, reviewChain: deps.config.reviewChain },
+    logger: deps.logger,
+  });
+  const app = buildApp({
+    config: deps.config,
+    logger: deps.logger,
+    ready: () => deps.database.ping(),
+    registerRoutes: caseRoutes(engine),
+  });
+  return { engine, app };
+}
+
+export type Service = ReturnType<typeof createService>;
