@@ -75,3 +75,24 @@ export function renderDiagramDoc(machine: AnyStateMachine, version: number): str
     '',
   ].join('\n');
 }
+
+const BEGIN = '<!-- case-machine:begin -->';
+const END = '<!-- case-machine:end -->';
+
+/** The README's diagram block (between the case-machine markers). */
+export function renderReadmeSection(machine: AnyStateMachine): string {
+  return ['```mermaid', renderMermaid(machine), '```'].join('\n');
+}
+
+export function readmeSection(readme: string): string | null {
+  const a = readme.indexOf(BEGIN);
+  const b = readme.indexOf(END);
+  return a < 0 || b < a ? null : readme.slice(a + BEGIN.length, b).trim();
+}
+
+export function replaceReadmeSection(readme: string, section: string): string {
+  const a = readme.indexOf(BEGIN);
+  const b = readme.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`README has no ${BEGIN} … ${END} markers`);
+  return `${readme.slice(0, a + BEGIN.length)}\n${section}\n${readme.slice(b)}`;
+}

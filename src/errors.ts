@@ -79,7 +79,7 @@ export const errorCatalogue = {
   GUARD_FAILED: {
     status: 422,
     message: 'The event breaks a rule of the programme',
-    details: '{ rule, message }: the rule code and what it requires',
+    details: '{ rule, message, violations }: the first rule broken, and every rule broken as { rule, message }',
   },
   INTERNAL: {
     status: 500,
@@ -118,7 +118,7 @@ export interface ErrorDetailsByCode {
   DUPLICATE_RESIDENT: { caseId: string };
   PAYLOAD_TOO_LARGE: { limitBytes: number };
   IDEMPOTENCY_KEY_REUSED: { key: string };
-  GUARD_FAILED: { rule: string; message: string };
+  GUARD_FAILED: { rule: string; message: string; violations: { rule: string; message: string }[] };
 }
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof ErrorDetailsByCode ? ErrorDetailsByCode[C] : never;
@@ -182,8 +182,12 @@ export const errors = {
     }),
   unsupportedMediaType: (message?: string) => new AppError('UNSUPPORTED_MEDIA_TYPE', { message }),
   idempotencyKeyReused: (key: string) => new AppError('IDEMPOTENCY_KEY_REUSED', { details: { key } }),
-  guardFailed: (rule: string, message: string) =>
-    new AppError('GUARD_FAILED', { message, details: { rule, message } }),
+  /** The machine refused the event by its rules; the first violation names the error, all are listed. */
+  guardFailed: (violations: { rule: string; message: string }[]) =>
+    new AppError('GUARD_FAILED', {
+      message: violations.map((v) => v.message).join('; '),
+      details: { rule: violations[0].rule, message: violations[0].message, violations },
+    }),
   internal: (cause?: unknown) => new AppError('INTERNAL', { cause }),
   notReady: (cause?: unknown) => new AppError('NOT_READY', { cause }),
 };

@@ -9,6 +9,7 @@ import type { DbHandle } from './db/index.js';
 import { createEngine } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { caseRoutes } from './http/routes/cases.js';
+import { referenceRoutes } from './http/routes/reference.js';
 import type { Logger } from './logger.js';
 import { WorkingCalendar } from './time/calendar.js';
 import type { Clock } from './time/clock.js';
@@ -36,7 +37,10 @@ export function createService(deps: ServiceDeps) {
     config: deps.config,
     logger: deps.logger,
     ready: () => deps.database.ping(),
-    registerRoutes: caseRoutes(engine),
+    registerRoutes: async (api) => {
+      await caseRoutes(engine)(api);
+      await referenceRoutes(engine)(api);
+    },
   });
   return { engine, app };
 }

@@ -195,9 +195,7 @@ export function createCommands(deps: EngineDeps) {
     const [first] = d.violations;
     if (first.kind === 'authorization') return errors.forbidden({}, first.message);
     if (first.kind === 'state') return errors.eventNotAllowed({ state: d.state, event: type, allowedEvents: [] });
-    const err = errors.guardFailed(first.rule, d.violations.map((v) => v.message).join('; '));
-    (err.details as { violations?: unknown }).violations = d.violations.map(({ rule, message }) => ({ rule, message }));
-    return err;
+    return errors.guardFailed(d.violations.map(({ rule, message }) => ({ rule, message })));
   }
 
   /** After the machine accepted: table rows that mirror what the event established. */

@@ -1,10 +1,11 @@
 // The engine: commands and queries over cases, built from its dependencies in one place.
 import { createCommands } from './commands.js';
 import { createQueries } from './queries.js';
+import { createReference } from './reference.js';
 import type { EngineDeps } from './types.js';
 
 export function createEngine(deps: EngineDeps) {
-  return { ...createCommands(deps), ...createQueries(deps), deps };
+  return { ...createCommands(deps), ...createQueries(deps), ...createReference(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;

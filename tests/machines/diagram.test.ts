@@ -17,3 +17,11 @@ describe('docs/case-machine.md', () => {
     expect(doc).toContain('review --> publicity: APPROVE [allowed ∧ atLastLevel]');
   });
 });
+
+describe('README, section "The case path"', () => {
+  it('shows the diagram generated from the current definition (run `npm run diagram` after changing the machine)', async () => {
+    const { readmeSection, renderReadmeSection } = await import('../../machines/diagram.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readmeSection(readme)).toBe(renderReadmeSection(caseMachine));
+  });
+});
