@@ -26,7 +26,7 @@ export const facilityFactsSchema = z.object({
   name: z.string().min(1).max(200),
   type: z.enum(facilityTypes),
   beds: z.number().int().min(0),
-  /** Beds taken by current placements, derived by the service from active placements. */
+  /** Residents now (one bed each), derived by the service from current placements: never typed in. */
   occupiedBeds: z.number().int().min(0),
   caregivers: z.number().int().min(0),
   medicalStaff: z.number().int().min(0).default(0),

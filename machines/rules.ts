@@ -165,15 +165,20 @@ function placementViolations(ctx: CaseContext, e: CaseEventOf<'PLACE'>): Violati
 
   if (e.guardian || e.agreement) out.push(rule('UNEXPECTED_GUARDIAN', 'centralized modes take a facility, not a guardian'));
   if (!f) return [...out, rule('FACILITY_REQUIRED', `${e.mode} needs a facility`)];
-  if (f.occupiedBeds >= f.beds) out.push(rule('NO_FREE_BED', `${f.name} has no free bed (${f.occupiedBeds}/${f.beds})`));
+  // The whole household moves in: Sun and his son take two beds and count as two residents.
+  const arriving = ctx.household.members.length;
+  const after = f.occupiedBeds + arriving;
+  if (after > f.beds) {
+    out.push(rule('NO_FREE_BED', `${f.name} has ${Math.max(0, f.beds - f.occupiedBeds)} free bed(s) for ${arriving} person(s)`));
+  }
 
   if (e.mode === 'centralized_support') {
     if (!(careFacilityTypes as readonly string[]).includes(f.type)) {
       out.push(rule('FACILITY_TYPE', `centralized support is in a care facility (${careFacilityTypes.join(', ')})`));
     }
     const max = ctx.policy.maxResidentsPerCaregiver;
-    if (f.occupiedBeds + 1 > f.caregivers * max) {
-      out.push(rule('CAREGIVER_RATIO', `after admission ${f.name} would have more than ${max} residents per caregiver (${f.occupiedBeds + 1} residents, ${f.caregivers} caregivers)`));
+    if (after > f.caregivers * max) {
+      out.push(rule('CAREGIVER_RATIO', `after admission ${f.name} would have more than ${max} residents per caregiver (${after} residents, ${f.caregivers} caregivers)`));
     }
   } else {
     if (!(medicalFacilityTypes as readonly string[]).includes(f.type)) {
@@ -183,7 +188,7 @@ function placementViolations(ctx: CaseContext, e: CaseEventOf<'PLACE'>): Violati
     if (!cats.has('serious_illness') && !cats.has('mental_illness')) {
       out.push(rule('CATEGORY_NOT_TREATABLE', 'centralized treatment is for serious_illness or mental_illness'));
     }
-    if (f.patientsPerMedicalStaff != null && f.occupiedBeds + 1 > f.medicalStaff * f.patientsPerMedicalStaff) {
+    if (f.patientsPerMedicalStaff != null && after > f.medicalStaff * f.patientsPerMedicalStaff) {
       out.push(rule('MEDICAL_STAFF_RATIO', `${f.name} would exceed ${f.patientsPerMedicalStaff} patients per medical staff`));
     }
   }

@@ -6,7 +6,7 @@ import type { Db, Tx } from './types.js';
 import { isUuid } from './uuid.js';
 
 export type FacilityUpdate = Partial<
-  Pick<NewFacility, 'name' | 'type' | 'regionCode' | 'beds' | 'caregivers' | 'medicalStaff' | 'updatedAt'>
+  Pick<NewFacility, 'name' | 'type' | 'regionCode' | 'beds' | 'caregivers' | 'medicalStaff' | 'patientsPerMedicalStaff' | 'updatedAt'>
 >;
 
 export async function insertFacility(tx: Db | Tx, facility: NewFacility): Promise<FacilityRow> {

@@ -1,15 +1,12 @@
-// Occupancy of facilities, derived from open cases placed there (never typed in).
+// Occupancy of facilities, derived from the open cases placed there (never typed in). A placed household
+// moves in whole, so residents are the members of those households: one bed each.
 import { and, count, eq, inArray } from 'drizzle-orm';
-import { cases } from './schema.js';
+import { cases, members } from './schema.js';
 import type { Db, Tx } from './types.js';
 
-/** Open cases whose current placement is in this facility: its occupied beds. */
+/** People living in this facility now: the members of the open cases placed there. */
 export async function countFacilityResidents(tx: Db | Tx, facilityId: string): Promise<number> {
-  const [row] = await tx
-    .select({ n: count() })
-    .from(cases)
-    .where(and(eq(cases.facilityId, facilityId), eq(cases.closed, false)));
-  return Number(row?.n ?? 0);
+  return (await facilityOccupancy(tx, [facilityId])).get(facilityId) ?? 0;
 }
 
 /** Residents per facility for a set of facilities, in one grouped query. */
@@ -18,6 +15,7 @@ export async function facilityOccupancy(tx: Db | Tx, facilityIds: readonly strin
   const found = await tx
     .select({ facilityId: cases.facilityId, n: count() })
     .from(cases)
+    .innerJoin(members, eq(members.householdId, cases.householdId))
     .where(and(inArray(cases.facilityId, [...facilityIds]), eq(cases.closed, false)))
     .groupBy(cases.facilityId);
   return new Map(found.map((r) => [r.facilityId as string, Number(r.n)]));

@@ -184,6 +184,8 @@ export function createCommands(deps: EngineDeps) {
           occupiedBeds: await countFacilityResidents(tx, f.id), patientsPerMedicalStaff: f.patientsPerMedicalStaff ?? null,
         };
       }
+      // No guardian registry yet (the placement issue adds one with ward counts and a maximum per guardian):
+      // until then no maximum applies.
       const guardian = rest.guardian && { ...rest.guardian, currentWards: 0, maxWards: null };
       return { ...rest, type: 'PLACE', facility, guardian, ...envelope } as CaseEvent;
     }

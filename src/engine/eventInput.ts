@@ -12,7 +12,7 @@ import { householdInputSchema } from './surveyInput.js';
 
 const placeInputSchema = payloadSchemas.PLACE.omit({ facility: true, guardian: true }).extend({
   facilityId: z.uuid('expected a facility id').optional(),
-  // The guardian's ward count is looked up, never taken from the client.
+  // A guardian's ward count is never taken from the client.
   guardian: guardianSchema.omit({ currentWards: true, maxWards: true }).optional(),
   agreement: agreementSchema.optional(),
 });

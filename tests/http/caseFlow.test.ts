@@ -70,9 +70,9 @@ describe('the Sun household over HTTP', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toMatchObject({ state: 'active', placementMode: 'centralized_support', facilityId: site.id, deadline: { key: 'revisit' } });
     expect(r.body.placement.facility.name).toBe('苏村社区安置点');
-    // Occupancy is derived from the placement, not typed in.
+    // Occupancy is derived from the placement, not typed in: the household's two members take two beds.
     const facilities = (await svc.as('officer', 'GET', '/facilities')).body.facilities;
-    expect(facilities).toEqual([expect.objectContaining({ id: site.id, beds: 60, residents: 1, freeBeds: 59, residentsPerCaregiver: 0.13 })]);
+    expect(facilities).toEqual([expect.objectContaining({ id: site.id, beds: 60, residents: 2, freeBeds: 58, residentsPerCaregiver: 0.25 })]);
     expect((await svc.as('mcOfficer', 'GET', '/facilities')).body.facilities).toEqual([]);
     const villages = (await svc.as('enumerator', 'GET', '/regions?prefix=411282108&level=village')).body.regions;
     expect(villages.map((v: { name: string }) => v.name)).toEqual(['孙家沟村', '明山村']);

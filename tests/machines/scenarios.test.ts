@@ -300,10 +300,12 @@ describe('placement rules', () => {
     const st = approved();
     expect(rules(st.refused('PLACE', actors.officer, { mode: 'centralized_support', startDate: st.today }))).toEqual(['FACILITY_REQUIRED']);
     expect(rules(st.refused('PLACE', actors.officer, { mode: 'centralized_support', startDate: st.today, facility: { ...facility, occupiedBeds: 60 } }))).toContain('NO_FREE_BED');
-    // 10 residents, 2 caregivers: the 11th would make 5.5 per caregiver.
-    expect(rules(st.refused('PLACE', actors.officer, { mode: 'centralized_support', startDate: st.today, facility: { ...facility, occupiedBeds: 10, caregivers: 2 } }))).toEqual(['CAREGIVER_RATIO']);
+    // The Sun household is two people. 9 residents and 2 caregivers: 11 after admission, 5.5 per caregiver.
+    expect(rules(st.refused('PLACE', actors.officer, { mode: 'centralized_support', startDate: st.today, facility: { ...facility, occupiedBeds: 9, caregivers: 2 } }))).toEqual(['CAREGIVER_RATIO']);
+    // One free bed is not enough for two people.
+    expect(rules(st.refused('PLACE', actors.officer, { mode: 'centralized_support', startDate: st.today, facility: { ...facility, occupiedBeds: 59, caregivers: 20 } }))).toEqual(['NO_FREE_BED']);
     expect(rules(st.refused('PLACE', actors.officer, { mode: 'centralized_support', startDate: st.today, facility: { ...facility, type: 'county_hospital' } }))).toEqual(['FACILITY_TYPE']);
-    st.ok('PLACE', actors.officer, { mode: 'centralized_support', startDate: st.today, facility: { ...facility, occupiedBeds: 9, caregivers: 2 } });
+    st.ok('PLACE', actors.officer, { mode: 'centralized_support', startDate: st.today, facility: { ...facility, occupiedBeds: 8, caregivers: 2 } });
     expect(st.state).toBe('active');
   });
 
