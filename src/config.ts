@@ -23,6 +23,8 @@ export interface Config {
   reviewChain: ReviewLevel[];
   /** Run the scheduler (timers, reminders, outbox) in this process. */
   worker: boolean;
+  /** An admin may move the service's clock forward (POST /admin/clock); refused in production. */
+  demoClock: boolean;
   /** Seed demo users, regions and facilities on first start with an empty database. */
   seedDemo: boolean;
 }
@@ -123,6 +125,12 @@ function schemaFor(production: boolean) {
       ),
     WORKER: onOff().default(true),
     SEED_DEMO: onOff().default(true),
+    // A clock an admin can move forward, for demonstrations and training; never in production.
+    DEMO_CLOCK: production
+      ? onOff()
+          .default(false)
+          .refine((on) => !on, 'DEMO_CLOCK cannot be on in production')
+      : onOff().default(false),
   });
 }
 
@@ -160,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reviewChain: e.REVIEW_CHAIN,
     worker: e.WORKER,
     seedDemo: e.SEED_DEMO,
+    demoClock: e.DEMO_CLOCK,
   };
 }
 

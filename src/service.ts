@@ -10,9 +10,10 @@ import { createEngine } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { caseRoutes } from './http/routes/cases.js';
 import { referenceRoutes } from './http/routes/reference.js';
+import { demoClockRoutes } from './http/routes/demoClock.js';
 import type { Logger } from './logger.js';
 import { WorkingCalendar } from './time/calendar.js';
-import type { Clock } from './time/clock.js';
+import { DemoClock, type Clock } from './time/clock.js';
 import { defaultDeadlinePolicy, type DeadlinePolicy } from './time/deadlinePolicy.js';
 
 export interface ServiceDeps {
@@ -25,9 +26,11 @@ export interface ServiceDeps {
 }
 
 export function createService(deps: ServiceDeps) {
+  const demoClock = deps.config.demoClock ? new DemoClock(deps.clock) : null;
+  const clock = demoClock ?? deps.clock;
   const engine = createEngine({
     db: deps.database.db,
-    clock: deps.clock,
+    clock,
     calendar: deps.calendar ?? new WorkingCalendar(),
     deadlinePolicy: deps.deadlinePolicy ?? defaultDeadlinePolicy,
     casePolicy: { ...defaultCasePolicy, reviewChain: deps.config.reviewChain },
@@ -40,9 +43,10 @@ export function createService(deps: ServiceDeps) {
     registerRoutes: async (api) => {
       await caseRoutes(engine)(api);
       await referenceRoutes(engine)(api);
+      if (demoClock) await demoClockRoutes(demoClock)(api);
     },
   });
-  return { engine, app };
+  return { engine, app, clock };
 }
 
 export type Service = ReturnType<typeof createService>;

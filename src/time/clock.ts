@@ -29,3 +29,20 @@ export class ManualClock implements Clock {
     return this.advance(d * 86_400_000);
   }
 }
+
+/**
+ * The system clock plus an offset that only grows: for demonstrations (DEMO_CLOCK=on), an admin moves time
+ * forward so that a 7-day notice can end in a training session. Never used in production.
+ */
+export class DemoClock implements Clock {
+  private offsetMs = 0;
+  constructor(private readonly base: Clock = systemClock) {}
+  now(): Date {
+    return new Date(this.base.now().getTime() + this.offsetMs);
+  }
+  advance(ms: number): Date {
+    if (!(ms > 0)) throw new RangeError('the demo clock only moves forward');
+    this.offsetMs += ms;
+    return this.now();
+  }
+}

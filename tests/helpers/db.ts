@@ -45,3 +45,27 @@ export async function createTestDb(): Promise<TestDb> {
     },
   };
 }
+
+/**
+ * For tests that start the service as a separate process: on PostgreSQL, a fresh empty database's URL (dropped by
+ * `drop`); on PGlite, no URL (the process then uses its own embedded database).
+ */
+export async function createTestDatabaseUrl(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) return { url: undefined, drop: async () => {} };
+  const name = `doudi_e_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE "${name}"`);
+  const testUrl = new URL(url);
+  testUrl.pathname = `/${name}`;
+  return {
+    url: testUrl.toString(),
+    drop: async () => {
+      try {
+        await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}

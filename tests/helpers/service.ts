@@ -43,6 +43,7 @@ const USERS = {
   supervisor: { roles: ['supervisor'], jurisdiction: '411282' },
   citySupervisor: { roles: ['supervisor'], jurisdiction: '4112' },
   system: { roles: ['system'], jurisdiction: '41' },
+  admin: { roles: ['admin'], jurisdiction: '411282' },
   mcEnumerator: { roles: ['enumerator'], jurisdiction: '411221' },
   mcCounty: { roles: ['reviewer'], reviewLevel: 'county', jurisdiction: '411221' },
   mcOfficer: { roles: ['officer'], jurisdiction: '411221' },
@@ -75,7 +76,7 @@ export function sunSurvey(villageCode: string = V.sunjiagou) {
   };
 }
 
-export async function startService() {
+export async function startService(opts: { env?: Record<string, string> } = {}) {
   const database = await createTestDb();
   const clock = new ManualClock('2026-03-02T01:00:00Z'); // Monday, 09:00 in China
   const logLines: string[] = [];
@@ -85,7 +86,7 @@ export async function startService() {
       done();
     },
   });
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', JWT_SECRET: 'test-secret-test-secret-test-secret-42' });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', JWT_SECRET: 'test-secret-test-secret-test-secret-42', ...opts.env });
   const logger = createLogger(config, sink);
   const { app, engine } = createService({ config, logger, database, clock });
   await app.ready();

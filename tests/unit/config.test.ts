@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       reviewChain: ['village', 'township', 'county'],
       worker: true,
       seedDemo: true,
+      demoClock: false,
     });
   });
 
@@ -62,6 +63,11 @@ describe('loadConfig', () => {
       worker: false,
       seedDemo: false,
     });
+  });
+
+  it('allows the demo clock outside production only', () => {
+    expect(loadConfig({ DEMO_CLOCK: 'on' }).demoClock).toBe(true);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strongSecret, DEMO_CLOCK: 'on' })).toThrow(/DEMO_CLOCK: DEMO_CLOCK cannot be on in production/);
   });
 
   it('treats empty values as unset', () => {

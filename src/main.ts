@@ -1,0 +1,65 @@
+/**
+ * The one place that builds things: config → logger → database → migrations → engine → (demo seed) → HTTP.
+ * Shuts down gracefully on SIGINT/SIGTERM: stop accepting requests, drain, close the database.
+ */
+import { loadConfig, ConfigError } from './config.js';
+import { createDb, migrate } from './db/index.js';
+import { createLogger } from './logger.js';
+import { isEmptyDatabase, seedDemo } from './seed/index.js';
+import { createService } from './service.js';
+import { systemClock } from './time/clock.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const logger = createLogger(config);
+  if (config.jwtSecretIsDevDefault) {
+    logger.warn('JWT_SECRET is not set: using the development secret. Set JWT_SECRET before real use.');
+  }
+
+  const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  await migrate(database);
+  logger.info({ database: database.kind }, 'migrations applied');
+
+  const { app, engine, clock } = createService({ config, logger, database, clock: systemClock });
+  if (config.demoClock) logger.warn('DEMO_CLOCK is on: an admin can move time forward (POST /admin/clock)');
+
+  if (config.seedDemo && (await isEmptyDatabase(database.db))) {
+    const counts = await seedDemo({ db: database.db, engine, clock, logger });
+    logger.info({ counts }, 'empty database: demo data seeded (SEED_DEMO=off to skip)');
+  }
+
+  await app.listen({ port: config.port, host: config.host });
+  logger.info(`Doudi listening on http://${config.host}:${config.port} (API docs at /docs)`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await app.close(); // stops accepting, waits for in-flight requests
+      await database.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error('Doudi failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

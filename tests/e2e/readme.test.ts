@@ -1,0 +1,87 @@
+// The README's walk-through, run as a new user would: `DEMO_CLOCK=on npm start` in one process, the bash block
+// from the README in another. Then SIGTERM: the service must stop cleanly.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabaseUrl } from '../helpers/db.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+function walkthrough(): string {
+  const readme = readFileSync(new URL('README.md', `file://${root}`), 'utf8');
+  const block = readme.slice(readme.indexOf('<!-- walkthrough:begin -->'), readme.indexOf('<!-- walkthrough:end -->'));
+  return block.slice(block.indexOf('```bash') + 7, block.lastIndexOf('```'));
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls /readyz until the service answers ready (or the process dies). */
+async function waitReady(base: string, proc: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`the service exited with ${proc.exitCode}`);
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the service did not become ready');
+}
+
+describe('README walk-through', () => {
+  let server: ChildProcess;
+  let base: string;
+  let env: NodeJS.ProcessEnv;
+  let drop: () => Promise<void>;
+  let serverOutput = '';
+
+  beforeAll(async () => {
+    const db = await createTestDatabaseUrl();
+    drop = db.drop;
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DEMO_CLOCK: 'on', DOUDI_DATA_DIR: 'memory://', LOG_LEVEL: 'warn', NODE_ENV: 'development' };
+    delete env.DATABASE_URL;
+    delete env.JWT_SECRET;
+    if (db.url) env.DATABASE_URL = db.url;
+    server = spawn(`${root}node_modules/.bin/tsx`, ['src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout!.on('data', (d) => (serverOutput += d));
+    server.stderr!.on('data', (d) => (serverOutput += d));
+    await waitReady(base, server, 90_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (server && server.exitCode === null) server.kill('SIGKILL');
+    await drop?.();
+  });
+
+  it('walks the Sun household from survey to placement, then the service stops cleanly on SIGTERM', async () => {
+    const run = spawnSync('bash', ['-e', '-c', walkthrough()], { cwd: root, env: { ...env, BASE: base }, encoding: 'utf8', timeout: 240_000 });
+    expect(run.status, `${run.stdout}\n${run.stderr}\n${serverOutput}`).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^case [0-9a-f-]{36}$/);
+    expect(lines.slice(1)).toEqual([
+      'preliminary', 'evaluation', 'evaluation', 'review', 'township', 'county', 'publicity.open',
+      'NOTICE_PERIOD_RUNNING', 'awaitingPlacement', 'active',
+      'OPEN_CASE → SUBMIT_SURVEY → START_EVALUATION → RECORD_ASSESSMENT → RECORD_ASSESSMENT → SUBMIT_EVALUATION → APPROVE → APPROVE → APPROVE → NOTICE_PERIOD_ENDED → PLACE',
+      'true',
+    ]);
+
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(serverOutput).not.toMatch(/(?<!\d)\d{17}[\dXx](?!\d)/);
+  }, 300_000);
+});
