@@ -278,6 +278,10 @@ export const cases = pgTable(
     index('cases_facility_open_idx').on(t.facilityId).where(sql`not ${t.closed}`),
     // Inboxes: the cases waiting on a role (state) and level, oldest deadline first.
     index('cases_inbox_idx').on(t.state, t.reviewLevel, t.deadlineAt, t.id),
+    // Supervisors' overdue views: open cases by deadline within a county or township, and counts by step.
+    index('cases_overdue_county_idx').on(t.countyCode, t.deadlineAt, t.id).where(sql`not ${t.closed} and ${t.deadlineAt} is not null`),
+    index('cases_overdue_township_idx').on(t.townshipCode, t.deadlineAt, t.id).where(sql`not ${t.closed} and ${t.deadlineAt} is not null`),
+    index('cases_overdue_step_idx').on(t.countyCode, t.deadlineKey, t.deadlineAt).where(sql`not ${t.closed} and ${t.deadlineAt} is not null`),
     // One case per household path: a household may start a new case only after the old one is closed.
     uniqueIndex('cases_one_open_per_household').on(t.householdId).where(sql`not ${t.closed}`),
     check('cases_village_code_check', sql`${t.villageCode} ~ '^[0-9]{12}$'`),
@@ -351,3 +355,6 @@ export type NewCase = typeof cases.$inferInsert;
 export type AuditRecordRow = typeof auditRecords.$inferSelect;
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
 export type NewIdempotency = typeof idempotencyKeys.$inferInsert;
+
+// The tables of time live in their own file; one schema for drizzle-kit and the client.
+export * from './schemaTime.js';

@@ -26,13 +26,19 @@ describe(`migrations (${testDbKind()})`, () => {
     ).map((r) => r.table_name);
     expect(tables).toEqual([
       'audit_records',
+      'calendar_days',
       'cases',
       'facilities',
       'households',
       'idempotency_keys',
       'members',
+      'notifications',
       'regions',
+      'settings',
+      'timers',
       'users',
+      'webhook_deliveries',
+      'webhooks',
     ]);
   });
 
