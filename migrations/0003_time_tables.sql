@@ -31,6 +31,7 @@ CREATE TABLE "timers" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"case_id" uuid NOT NULL,
 	"kind" text NOT NULL,
+	"key" text NOT NULL,
 	"due_at" timestamp with time zone NOT NULL,
 	"payload" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
@@ -79,7 +80,7 @@ CREATE INDEX "calendar_days_year_idx" ON "calendar_days" USING btree ("year");--
 CREATE INDEX "notifications_user_idx" ON "notifications" USING btree ("user_id","created_at","id");--> statement-breakpoint
 CREATE INDEX "notifications_timer_idx" ON "notifications" USING btree ("timer_id");--> statement-breakpoint
 CREATE INDEX "timers_due_idx" ON "timers" USING btree ("due_at","id") WHERE "timers"."status" = 'pending';--> statement-breakpoint
-CREATE INDEX "timers_case_pending_idx" ON "timers" USING btree ("case_id") WHERE "timers"."status" = 'pending';--> statement-breakpoint
+CREATE UNIQUE INDEX "timers_case_key_idx" ON "timers" USING btree ("case_id","key") WHERE "timers"."status" <> 'cancelled';--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_due_idx" ON "webhook_deliveries" USING btree ("next_attempt_at","id") WHERE "webhook_deliveries"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_webhook_idx" ON "webhook_deliveries" USING btree ("webhook_id","created_at");--> statement-breakpoint
 CREATE INDEX "cases_overdue_county_idx" ON "cases" USING btree ("county_code","deadline_at","id") WHERE not "cases"."closed" and "cases"."deadline_at" is not null;--> statement-breakpoint

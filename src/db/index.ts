@@ -13,3 +13,5 @@ export * from './audit.js';
 export * from './idempotency.js';
 export * from './placements.js';
 export * from './caseInbox.js';
+export * from './timers.js';
+export * from './notifications.js';

@@ -10,7 +10,7 @@
 //                  one transaction with its effect — so each effect happens exactly once.
 //   notification   an in-app inbox entry for one user; each one may fan out to webhook deliveries (outbox).
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { cases, users } from './schema.js';
 
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -51,6 +51,9 @@ export const timers = pgTable(
       .notNull()
       .references(() => cases.id),
     kind: text('kind').$type<TimerKind>().notNull(),
+    // Identifies what the timer is for within its case (kind, step and deadline): a timer that already fired is
+    // never planned again for the same key, and a live one is never planned twice.
+    key: text('key').notNull(),
     dueAt: tstz('due_at').notNull(),
     // What the timer is about, e.g. { step: 'review.township', deadlineAt } for an overdue notice.
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
@@ -65,7 +68,7 @@ export const timers = pgTable(
   (t) => [
     // The workers' claim query: pending timers by due time.
     index('timers_due_idx').on(t.dueAt, t.id).where(sql`${t.status} = 'pending'`),
-    index('timers_case_pending_idx').on(t.caseId).where(sql`${t.status} = 'pending'`),
+    uniqueIndex('timers_case_key_idx').on(t.caseId, t.key).where(sql`${t.status} <> 'cancelled'`),
     check('timers_kind_check', sql`${t.kind} in ('notice_end', 'revisit_reminder', 'overdue', 'escalation', 'agreement_renewal')`),
     check('timers_status_check', sql`${t.status} in ('pending', 'done', 'cancelled', 'failed')`),
   ],

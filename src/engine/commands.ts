@@ -41,6 +41,7 @@ import { errors, type AppError } from '../errors.js';
 import { maskIdNumbers } from '../logger.js';
 import { actorFor, assertCaseVisible, inJurisdiction } from './access.js';
 import { computeDeadlines } from './deadlines.js';
+import { planTimers, reconcileTimers } from './timerPlan.js';
 import { parseEventInput, type AnyEventInput } from './eventInput.js';
 import { checkMembers, householdFacts, type HouseholdInput } from './surveyInput.js';
 import type { CommandMeta, EngineDeps } from './types.js';
@@ -133,7 +134,9 @@ export function createCommands(deps: EngineDeps) {
         createdBy: meta.principal.id,
         createdAt: at.toISOString(),
       });
-      await insertCase(tx, { id: caseId, householdId: household.id, villageCode: input.villageCode, openedAt: at, ...mirror(snapshot, at, null) });
+      const fields = mirror(snapshot, at, null);
+      await insertCase(tx, { id: caseId, householdId: household.id, villageCode: input.villageCode, openedAt: at, ...fields });
+      await reconcileTimers(tx, caseId, planTimers(snapshot, fields));
       await appendAudit(tx, {
         caseId,
         eventType: 'OPEN_CASE',
@@ -210,57 +213,64 @@ export function createCommands(deps: EngineDeps) {
     }
   }
 
-  /** POST /cases/:id/events */
+  /**
+   * One event on one case inside the caller's transaction: the scheduler fires timers through this, in the
+   * same transaction in which it marks the timer done.
+   */
+  async function applyEvent(tx: Tx, meta: CommandMeta, caseId: string, input: AnyEventInput, body: unknown, opts: SendOptions = {}): Promise<CommandResult> {
+    const row = await lockCase(tx, caseId);
+    if (!row) throw errors.caseNotFound(caseId);
+    assertCaseVisible(meta.principal, caseId, row.villageCode);
+
+    const hash = opts.idempotencyKey ? requestHash(caseId, body) : null;
+    if (opts.idempotencyKey) {
+      const seen = await findIdempotency(tx, meta.principal.id, opts.idempotencyKey);
+      if (seen) {
+        if (seen.requestHash !== hash || seen.caseId !== caseId) throw errors.idempotencyKeyReused(opts.idempotencyKey);
+        return { caseId, replayed: true };
+      }
+    }
+    if (opts.ifMatch !== undefined && opts.ifMatch !== row.rowVersion) throw errors.versionConflict(opts.ifMatch, row.rowVersion);
+
+    const { snapshot } = loadCaseSnapshot({ machineId: row.machineId, machineVersion: row.machineVersion, snapshot: row.snapshot });
+    const at = clock.now();
+    const event = await toMachineEvent(tx, row, snapshot, input, meta, at);
+    const d = decide(snapshot, event);
+    if (!d.ok) throw refusal(d, input.type);
+
+    const previous = { deadlineKey: row.deadlineKey, deadlineAt: row.deadlineAt, applicationDeadlineAt: row.applicationDeadlineAt };
+    const fields = mirror(d.snapshot, at, previous);
+    if (!(await updateCase(tx, caseId, { ...fields, updatedAt: at }, row.rowVersion))) {
+      throw errors.versionConflict(row.rowVersion, row.rowVersion + 1);
+    }
+    await sideEffects(tx, d.snapshot, event);
+    await reconcileTimers(tx, caseId, planTimers(d.snapshot, fields));
+    await appendAudit(tx, {
+      caseId,
+      eventType: input.type,
+      payload: auditPayload((({ type: _t, ...payload }) => payload)(input)),
+      actorId: event.actor.id,
+      actorRole: event.actor.role,
+      stateBefore: d.before,
+      stateAfter: d.after,
+      machineVersion: CASE_MACHINE_VERSION,
+      requestId: meta.requestId ?? null,
+      at,
+    });
+    if (opts.idempotencyKey && hash) {
+      const stored = await insertIdempotency(tx, {
+        actorId: meta.principal.id, key: opts.idempotencyKey, caseId, requestHash: hash, statusCode: 200, response: { caseId }, createdAt: at,
+      });
+      // Another request with this key committed first while we waited: roll back and replay its answer.
+      if (!stored) throw new IdempotencyRace();
+    }
+    return { caseId, replayed: false };
+  }
+
+  /** POST /cases/:id/events: one transaction per command. */
   async function sendEvent(meta: CommandMeta, caseId: string, body: unknown, opts: SendOptions = {}): Promise<CommandResult> {
     const input = parseEventInput(body);
-    const run = () =>
-      db.transaction(async (tx) => {
-        const row = await lockCase(tx, caseId);
-        if (!row) throw errors.caseNotFound(caseId);
-        assertCaseVisible(meta.principal, caseId, row.villageCode);
-
-        const hash = opts.idempotencyKey ? requestHash(caseId, body) : null;
-        if (opts.idempotencyKey) {
-          const seen = await findIdempotency(tx, meta.principal.id, opts.idempotencyKey);
-          if (seen) {
-            if (seen.requestHash !== hash || seen.caseId !== caseId) throw errors.idempotencyKeyReused(opts.idempotencyKey);
-            return { caseId, replayed: true };
-          }
-        }
-        if (opts.ifMatch !== undefined && opts.ifMatch !== row.rowVersion) throw errors.versionConflict(opts.ifMatch, row.rowVersion);
-
-        const { snapshot } = loadCaseSnapshot({ machineId: row.machineId, machineVersion: row.machineVersion, snapshot: row.snapshot });
-        const at = clock.now();
-        const event = await toMachineEvent(tx, row, snapshot, input, meta, at);
-        const d = decide(snapshot, event);
-        if (!d.ok) throw refusal(d, input.type);
-
-        const previous = { deadlineKey: row.deadlineKey, deadlineAt: row.deadlineAt, applicationDeadlineAt: row.applicationDeadlineAt };
-        if (!(await updateCase(tx, caseId, { ...mirror(d.snapshot, at, previous), updatedAt: at }, row.rowVersion))) {
-          throw errors.versionConflict(row.rowVersion, row.rowVersion + 1);
-        }
-        await sideEffects(tx, d.snapshot, event);
-        await appendAudit(tx, {
-          caseId,
-          eventType: input.type,
-          payload: auditPayload((({ type: _t, ...payload }) => payload)(input)),
-          actorId: event.actor.id,
-          actorRole: event.actor.role,
-          stateBefore: d.before,
-          stateAfter: d.after,
-          machineVersion: CASE_MACHINE_VERSION,
-          requestId: meta.requestId ?? null,
-          at,
-        });
-        if (opts.idempotencyKey && hash) {
-          const stored = await insertIdempotency(tx, {
-            actorId: meta.principal.id, key: opts.idempotencyKey, caseId, requestHash: hash, statusCode: 200, response: { caseId }, createdAt: at,
-          });
-          // Another request with this key committed first while we waited: roll back and replay its answer.
-          if (!stored) throw new IdempotencyRace();
-        }
-        return { caseId, replayed: false };
-      });
+    const run = () => db.transaction((tx) => applyEvent(tx, meta, caseId, input, body, opts));
     try {
       return await run();
     } catch (e) {
@@ -269,7 +279,7 @@ export function createCommands(deps: EngineDeps) {
     }
   }
 
-  return { openCase, sendEvent };
+  return { openCase, sendEvent, applyEvent };
 }
 
 class IdempotencyRace extends Error {}

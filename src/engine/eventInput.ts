@@ -23,7 +23,9 @@ export const eventInputSchemas = {
   PLACE: placeInputSchema,
 } as const;
 
-export type EventInput<T extends EventType> = z.infer<(typeof eventInputSchemas)[T]>;
+/** As in machines/events.ts: z.object({}) infers Record<string, never>; an empty payload is {}. */
+type NoIndex<P> = string extends keyof P ? {} : P;
+export type EventInput<T extends EventType> = NoIndex<z.infer<(typeof eventInputSchemas)[T]>>;
 export type AnyEventInput = { [T in EventType]: { type: T } & EventInput<T> }[EventType];
 
 /** The type field alone: an unknown type is a validation error that lists the known ones. */

@@ -2,10 +2,12 @@
 import { createCommands } from './commands.js';
 import { createQueries } from './queries.js';
 import { createReference } from './reference.js';
+import { createTimerEffects } from './timerEffects.js';
 import type { EngineDeps } from './types.js';
 
 export function createEngine(deps: EngineDeps) {
-  return { ...createCommands(deps), ...createQueries(deps), ...createReference(deps), deps };
+  const commands = createCommands(deps);
+  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createTimerEffects(deps, commands), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;

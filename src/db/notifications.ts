@@ -1,0 +1,56 @@
+// In-app notifications (one per user and reminder) and the webhook outbox they feed: both written in the
+// transaction that decides the reminder, so a reminder exists exactly when its deliveries do.
+import { and, desc, eq, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { notifications, webhookDeliveries, webhooks, type NewNotification, type NotificationRow, type WebhookRow } from './schema.js';
+import type { Db, Tx } from './types.js';
+
+export async function insertNotifications(tx: Db | Tx, rows: readonly NewNotification[]): Promise<NotificationRow[]> {
+  if (rows.length === 0) return [];
+  return tx.insert(notifications).values([...rows]).returning();
+}
+
+/** Active webhooks whose region prefix covers the village: where a reminder about a case there goes. */
+export async function webhooksCovering(tx: Db | Tx, villageCode: string): Promise<WebhookRow[]> {
+  return tx
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.active, true), sql`starts_with(${villageCode}::text, ${webhooks.regionPrefix})`));
+}
+
+export async function enqueueDeliveries(
+  tx: Db | Tx,
+  rows: readonly { webhookId: string; notificationId?: number | null; payload: Record<string, unknown>; nextAttemptAt: Date }[],
+): Promise<void> {
+  if (rows.length > 0) await tx.insert(webhookDeliveries).values([...rows]);
+}
+
+export interface NotificationQuery {
+  userId: string;
+  unreadOnly?: boolean;
+  /** Cursor: the id of the last notification of the previous page (newest first). */
+  before?: number;
+  limit: number;
+}
+
+export async function listNotifications(tx: Db | Tx, q: NotificationQuery): Promise<NotificationRow[]> {
+  const conditions: (SQL | undefined)[] = [eq(notifications.userId, q.userId)];
+  if (q.unreadOnly) conditions.push(isNull(notifications.readAt));
+  if (q.before !== undefined) conditions.push(lt(notifications.id, q.before));
+  return tx
+    .select()
+    .from(notifications)
+    .where(and(...conditions))
+    .orderBy(desc(notifications.id))
+    .limit(q.limit);
+}
+
+/** Marks one of the user's notifications read; false when it is not theirs or does not exist. */
+export async function markNotificationRead(tx: Db | Tx, userId: string, id: number, at: Date): Promise<boolean> {
+  const updated = await tx
+    .update(notifications)
+    .set({ readAt: sql`coalesce(${notifications.readAt}, ${at})` })
+    .where(and(eq(notifications.id, id), eq(notifications.userId, userId)))
+    .returning({ id: notifications.id });
+  return updated.length === 1;
+}
+

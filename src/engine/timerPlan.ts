@@ -1,0 +1,63 @@
+/**
+ * Which durable timers a case needs in its current step. Recomputed after every transition and reconciled
+ * with the stored ones in the same transaction: timers no longer wanted are cancelled, new ones inserted, and a
+ * timer that already fired is never planned again (its key is taken).
+ */
+import { stateName, topState, type CaseSnapshot } from '../../machines/index.js';
+import { cancelTimers, insertTimers, listCaseTimers, type TimerKind, type Tx } from '../db/index.js';
+import type { CaseDeadlines } from './deadlines.js';
+
+export interface PlannedTimer {
+  kind: TimerKind;
+  key: string;
+  dueAt: Date;
+  payload: Record<string, unknown>;
+}
+
+export interface ReminderPolicy {
+  /** Overdue steps escalate to the supervisors above after this many days. */
+  escalationDays: number;
+  /** Visitors are reminded this many days before a revisit is due. */
+  revisitReminderDays: number;
+}
+
+export const defaultReminderPolicy: ReminderPolicy = { escalationDays: 7, revisitReminderDays: 3 };
+
+const DAY = 86_400_000;
+/** Steps whose end is an event of the scheduler itself, not somebody's work: no overdue notice for them. */
+const systemSteps = new Set(['noticePeriod', 'exitNotice']);
+
+export function planTimers(s: CaseSnapshot, d: CaseDeadlines, policy: ReminderPolicy = defaultReminderPolicy): PlannedTimer[] {
+  if (s.status === 'done') return [];
+  const out: PlannedTimer[] = [];
+  const c = s.context;
+  const state = stateName(s);
+  if (topState(s) === 'publicity' && c.publicity) {
+    out.push({ kind: 'notice_end', key: `notice_end:publicity:${c.publicity.endsAt}`, dueAt: new Date(c.publicity.endsAt), payload: { notice: 'publicity', round: c.publicity.round } });
+  }
+  if (state === 'exitNotice' && c.exit?.endsAt) {
+    out.push({ kind: 'notice_end', key: `notice_end:exit:${c.exit.endsAt}`, dueAt: new Date(c.exit.endsAt), payload: { notice: 'exit' } });
+  }
+  if (d.deadlineKey && d.deadlineAt && !systemSteps.has(d.deadlineKey)) {
+    const at = d.deadlineAt.toISOString();
+    const payload = { step: d.deadlineKey, deadlineAt: at };
+    out.push({ kind: 'overdue', key: `overdue:${d.deadlineKey}:${at}`, dueAt: d.deadlineAt, payload });
+    out.push({ kind: 'escalation', key: `escalation:${d.deadlineKey}:${at}`, dueAt: new Date(d.deadlineAt.getTime() + policy.escalationDays * DAY), payload });
+    if (d.deadlineKey === 'revisit') {
+      out.push({ kind: 'revisit_reminder', key: `revisit_reminder:${at}`, dueAt: new Date(d.deadlineAt.getTime() - policy.revisitReminderDays * DAY), payload });
+    }
+  }
+  return out;
+}
+
+/** Makes the stored timers of a case match the plan. Runs in the command's transaction. */
+export async function reconcileTimers(tx: Tx, caseId: string, planned: PlannedTimer[]): Promise<void> {
+  const existing = await listCaseTimers(tx, caseId);
+  const wanted = new Set(planned.map((p) => p.key));
+  await cancelTimers(tx, existing.filter((t) => t.status === 'pending' && !wanted.has(t.key)).map((t) => t.id));
+  const taken = new Set(existing.map((t) => t.key));
+  await insertTimers(
+    tx,
+    planned.filter((p) => !taken.has(p.key)).map((p) => ({ caseId, kind: p.kind, key: p.key, dueAt: p.dueAt, payload: p.payload })),
+  );
+}
