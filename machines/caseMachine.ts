@@ -49,6 +49,7 @@ export const caseMachine = setup({
       openObjections(context).length === 1 && Date.parse(event.at) >= Date.parse(context.publicity!.endsAt),
     lastOpenObjection: ({ context }) => openObjections(context).length === 1,
     deceased: ({ event }) => as<'EXIT'>(event).reason === 'deceased',
+    asksReassessment: ({ event }) => as<'RECORD_REVISIT'>(event).reassessmentNeeded,
   },
   actions: {
     updateSurvey: assign({ household: ({ event }) => as<'UPDATE_SURVEY'>(event).household }),
@@ -257,8 +258,17 @@ export const caseMachine = setup({
     },
     active: {
       meta: { deadline: 'revisit', label: '已安置', waitsOn: 'visitor' },
+      initial: 'monitoring',
+      states: {
+        monitoring: { meta: { label: '定期回访中', waitsOn: 'visitor' } },
+        /** A revisit asked for reassessment: the case waits in the officers' inboxes for REQUEST_REASSESSMENT. */
+        reassessmentDue: { meta: { label: '回访建议复核', waitsOn: 'officer' } },
+      },
       on: {
-        RECORD_REVISIT: { guard: 'allowed', actions: 'recordRevisit' },
+        RECORD_REVISIT: [
+          { guard: and(['allowed', 'asksReassessment']), target: '.reassessmentDue', actions: 'recordRevisit' },
+          { guard: 'allowed', actions: 'recordRevisit' },
+        ],
         REQUEST_REASSESSMENT: { guard: 'allowed', target: 'evaluation', actions: 'requestReassessment' },
         EXIT: [
           { guard: and(['allowed', 'deceased']), target: 'exited', actions: 'startExit' },

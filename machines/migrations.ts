@@ -42,6 +42,8 @@ function v0ToV1(old: PersistedCaseV0): PersistedCase {
     value = { publicity: objections.some((o) => o.status === 'open') ? 'objected' : 'open' };
   } else if (old.value === 'rejected') {
     value = { rejected: 'awaitingRefusalNotice' };
+  } else if (old.value === 'active') {
+    value = { active: 'monitoring' };
   } else {
     value = old.value;
   }

@@ -23,6 +23,7 @@ export type CaseUpdate = Partial<
     | 'closed'
     | 'placementMode'
     | 'facilityId'
+    | 'guardianId'
     | 'updatedAt'
   >
 >;

@@ -15,3 +15,5 @@ export * from './placements.js';
 export * from './caseInbox.js';
 export * from './timers.js';
 export * from './notifications.js';
+export * from './guardians.js';
+export * from './revisits.js';

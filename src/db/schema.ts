@@ -269,6 +269,8 @@ export const cases = pgTable(
     // of open cases placed there, derived and never typed in.
     placementMode: text('placement_mode'),
     facilityId: uuid('facility_id').references(() => facilities.id),
+    // The guardian of a dispersed-care placement (guardians.id): a guardian's load is the count of open cases.
+    guardianId: uuid('guardian_id'),
   },
   (t) => [
     index('cases_county_state_idx').on(t.countyCode, t.state),
@@ -276,6 +278,7 @@ export const cases = pgTable(
     index('cases_village_idx').on(t.villageCode),
     index('cases_county_id_idx').on(t.countyCode, t.id),
     index('cases_facility_open_idx').on(t.facilityId).where(sql`not ${t.closed}`),
+    index('cases_guardian_open_idx').on(t.guardianId).where(sql`not ${t.closed}`),
     // Inboxes: the cases waiting on a role (state) and level, oldest deadline first.
     index('cases_inbox_idx').on(t.state, t.reviewLevel, t.deadlineAt, t.id),
     // Supervisors' overdue views: open cases by deadline within a county or township, and counts by step.
@@ -358,3 +361,4 @@ export type NewIdempotency = typeof idempotencyKeys.$inferInsert;
 
 // The tables of time live in their own file; one schema for drizzle-kit and the client.
 export * from './schemaTime.js';
+export * from './schemaCare.js';

@@ -17,6 +17,7 @@ import {
   type CaseEvent,
   type CaseSnapshot,
   type FacilityFacts,
+  type Guardian,
 } from '../../machines/index.js';
 import { canonicalJson } from '../audit/hash.js';
 import {
@@ -25,6 +26,9 @@ import {
   findIdempotency,
   findOpenCaseByIdNumbers,
   findRegion,
+  guardianWards,
+  insertRevisit,
+  lockGuardian,
   insertCase,
   insertHousehold,
   insertIdempotency,
@@ -44,7 +48,7 @@ import { computeDeadlines } from './deadlines.js';
 import { planTimers, reconcileTimers } from './timerPlan.js';
 import { parseEventInput, type AnyEventInput } from './eventInput.js';
 import { checkMembers, householdFacts, type HouseholdInput } from './surveyInput.js';
-import type { CommandMeta, EngineDeps } from './types.js';
+import { defaultCarePolicy, type CommandMeta, type EngineDeps } from './types.js';
 
 export interface SendOptions {
   /** If-Match: the row version the client last saw. */
@@ -80,6 +84,7 @@ function memberRows(input: HouseholdInput) {
 
 export function createCommands(deps: EngineDeps) {
   const { db, clock } = deps;
+  const care = deps.care ?? defaultCarePolicy;
 
   /** The columns that mirror the snapshot, for lists, inboxes and deadline queries. */
   function mirror(s: CaseSnapshot, at: Date, previous: Parameters<typeof computeDeadlines>[2]) {
@@ -94,6 +99,7 @@ export function createCommands(deps: EngineDeps) {
       closed: s.status === 'done',
       placementMode: s.status === 'done' ? null : (placement?.mode ?? null),
       facilityId: s.status === 'done' ? null : (placement?.facility?.id ?? null),
+      guardianId: s.status === 'done' ? null : (placement?.guardian?.id ?? null),
       ...computeDeadlines(s, at, previous, { calendar: deps.calendar, policy: deps.deadlinePolicy }),
     };
   }
@@ -173,26 +179,55 @@ export function createCommands(deps: EngineDeps) {
       return { type: 'UPDATE_SURVEY', household: householdFacts(household, members.map((m) => m.id)), ...envelope };
     }
     if (input.type === 'PLACE') {
-      const { facilityId, ...rest } = input;
-      let facility: FacilityFacts | undefined;
-      if (facilityId) {
-        // The facility row lock serializes placements racing for its last bed.
-        const f = await lockFacility(tx, facilityId);
-        if (!f) throw errors.validationFailed([{ path: 'body.facilityId', message: 'no such facility' }]);
-        if (!inJurisdiction(meta.principal, f.regionCode)) {
-          throw errors.validationFailed([{ path: 'body.facilityId', message: 'the facility is outside your jurisdiction' }]);
-        }
-        facility = {
-          id: f.id, name: f.name, type: f.type, beds: f.beds, caregivers: f.caregivers, medicalStaff: f.medicalStaff,
-          occupiedBeds: await countFacilityResidents(tx, f.id), patientsPerMedicalStaff: f.patientsPerMedicalStaff ?? null,
-        };
-      }
-      // No guardian registry yet (the placement issue adds one with ward counts and a maximum per guardian):
-      // until then no maximum applies.
-      const guardian = rest.guardian && { ...rest.guardian, currentWards: 0, maxWards: null };
-      return { ...rest, type: 'PLACE', facility, guardian, ...envelope } as CaseEvent;
+      const { facilityId, guardianId, appointedByTownship, reasonNotLegalSupporter, ...rest } = input;
+      return { ...rest, type: 'PLACE', ...(await placementFacts(tx, row, meta, { facilityId, guardianId, appointedByTownship, reasonNotLegalSupporter })), ...envelope } as CaseEvent;
     }
     return { ...input, ...envelope } as CaseEvent;
+  }
+
+  /**
+   * The facts PLACE is decided on, looked up and locked: the facility's row (so racing placements queue for
+   * its last bed) with occupancy counted from current placements, or the guardian's row with their wards.
+   */
+  async function placementFacts(
+    tx: Tx,
+    row: CaseRow,
+    meta: CommandMeta,
+    p: { facilityId?: string; guardianId?: string; appointedByTownship: boolean; reasonNotLegalSupporter?: string },
+  ): Promise<{ facility?: FacilityFacts; guardian?: Guardian }> {
+    const out: { facility?: FacilityFacts; guardian?: Guardian } = {};
+    if (p.facilityId) {
+      const f = await lockFacility(tx, p.facilityId);
+      // A facility in the caller's jurisdiction or in the case's county; others do not exist for this placement.
+      if (!f || !(inJurisdiction(meta.principal, f.regionCode) || f.regionCode.startsWith(row.villageCode.slice(0, 6)))) {
+        throw errors.validationFailed([{ path: 'body.facilityId', message: 'no such facility in your jurisdiction or the case\'s county' }]);
+      }
+      out.facility = {
+        id: f.id, name: f.name, type: f.type, beds: f.beds, caregivers: f.caregivers, medicalStaff: f.medicalStaff,
+        occupiedBeds: await countFacilityResidents(tx, f.id, row.id), patientsPerMedicalStaff: f.patientsPerMedicalStaff ?? null,
+      };
+    }
+    if (p.guardianId) {
+      const g = await lockGuardian(tx, p.guardianId);
+      if (!g || !g.active || !g.regionCode.startsWith(row.villageCode.slice(0, 6))) {
+        throw errors.validationFailed([{ path: 'body.guardianId', message: 'no such active guardian in the county of this case' }]);
+      }
+      if (g.kind === 'legal_supporter') {
+        const hh = await loadHousehold(tx, row.householdId);
+        if (hh?.household.legalSupporter?.name !== g.name) {
+          throw errors.guardFailed([{ rule: 'NOT_THE_LEGAL_SUPPORTER', message: `${g.name} is not this household's legal supporter on record` }]);
+        }
+      }
+      const wards = (await guardianWards(tx, [g.id], row.id)).get(g.id) ?? 0;
+      out.guardian = {
+        id: g.id, name: g.name, kind: g.kind, phone: g.phone || undefined,
+        reasonNotLegalSupporter: p.reasonNotLegalSupporter,
+        appointedByTownship: p.appointedByTownship,
+        currentWards: wards,
+        maxWards: g.maxWards ?? care.maxWardsPerGuardian,
+      };
+    }
+    return out;
   }
 
   function refusal(d: Exclude<ReturnType<typeof decide>, { ok: true }>, type: string): AppError {
@@ -210,6 +245,13 @@ export function createCommands(deps: EngineDeps) {
     }
     if (event.type === 'RECORD_ASSESSMENT') {
       await updateMemberCategories(tx, event.assessment.memberId, event.assessment.categories);
+    }
+    if (event.type === 'RECORD_REVISIT') {
+      await insertRevisit(tx, {
+        caseId: s.context.caseId, date: event.date, visitorId: event.actor.id, livingConditions: event.livingConditions,
+        health: event.health, problems: event.problems ?? '', reassessmentNeeded: event.reassessmentNeeded,
+        placementMode: s.context.placement?.mode ?? 'unknown', recordedAt: new Date(event.at),
+      });
     }
   }
 

@@ -6,14 +6,20 @@
  *   current placements, so nobody can type in a free bed.
  */
 import { z } from 'zod';
-import { agreementSchema, eventTypes, guardianSchema, payloadSchemas, type EventType } from '../../machines/index.js';
+import { agreementSchema, eventTypes, payloadSchemas, type EventType } from '../../machines/index.js';
 import { errors, type FieldIssue } from '../errors.js';
 import { householdInputSchema } from './surveyInput.js';
 
+/**
+ * PLACE at the edge: a facility or a guardian is named by its id in the registry; their capacity (beds,
+ * caregivers, occupancy; a guardian's wards and maximum) is looked up, never taken from the client.
+ */
 const placeInputSchema = payloadSchemas.PLACE.omit({ facility: true, guardian: true }).extend({
   facilityId: z.uuid('expected a facility id').optional(),
-  // A guardian's ward count is never taken from the client.
-  guardian: guardianSchema.omit({ currentWards: true, maxWards: true }).optional(),
+  guardianId: z.uuid('expected a guardian id from the guardian registry').optional(),
+  /** The officer attests that the township appointed this guardian (乡镇指定) — needed unless the legal supporter. */
+  appointedByTownship: z.boolean().default(false),
+  reasonNotLegalSupporter: z.string().trim().max(4000).optional(),
   agreement: agreementSchema.optional(),
 });
 

@@ -3,7 +3,7 @@
  * `done` commit together, exactly once):
  * - notice_end: NOTICE_PERIOD_ENDED through the engine as `system` (a refusal, e.g. an open objection, is an
  *   outcome, not an error: the objection's resolution moves the case on);
- * - overdue / escalation / revisit_reminder: an inbox notification for each responsible user and one webhook
+ * - overdue / escalation / revisit_reminder / agreement_renewal: an inbox notification for each responsible user and one webhook
  *   delivery per matching webhook, fed to the outbox.
  */
 import { loadCaseSnapshot, waitsOn, type ReviewLevel, type Role } from '../../machines/index.js';
@@ -36,6 +36,7 @@ const kinds = {
   overdue: { title: (step: string) => `${step}已超期`, recipients: 'responsible' },
   escalation: { title: (step: string) => `${step}超期已逾7日，请督办`, recipients: 'supervisor' },
   revisit_reminder: { title: () => '回访即将到期', recipients: 'visitor' },
+  agreement_renewal: { title: () => '分散托养协议即将到期，请续签', recipients: 'officer' },
 } as const;
 
 export function createTimerEffects(deps: EngineDeps, commands: Commands) {
@@ -44,7 +45,9 @@ export function createTimerEffects(deps: EngineDeps, commands: Commands) {
     if (!row || row.closed) return 'stale: case closed';
     const step = String(timer.payload.step ?? '');
     // Planning cancels timers when a case leaves a step; this guards against a plan that was not reconciled.
-    if (row.deadlineKey !== step || row.deadlineAt?.toISOString() !== timer.payload.deadlineAt) return 'stale: step changed';
+    if (kind !== 'agreement_renewal' && (row.deadlineKey !== step || row.deadlineAt?.toISOString() !== timer.payload.deadlineAt)) {
+      return 'stale: step changed';
+    }
 
     let role: Role | null;
     let level: ReviewLevel | undefined;
@@ -59,10 +62,10 @@ export function createTimerEffects(deps: EngineDeps, commands: Commands) {
     const label = stepLabels[step] ?? step;
     const title = kinds[kind].title(label);
     const at = deps.clock.now();
-    const data = { caseId: row.id, step, deadlineAt: timer.payload.deadlineAt, villageCode: row.villageCode, timerId: timer.id };
+    const data = { caseId: row.id, step, deadlineAt: timer.payload.deadlineAt ?? timer.payload.agreementEnd, villageCode: row.villageCode, timerId: timer.id };
     const created = await insertNotifications(
       tx,
-      users.map((u) => ({ userId: u.id, caseId: row.id, timerId: timer.id, kind, title, body: `案件 ${row.id}：${title}（期限 ${timer.payload.deadlineAt}）`, data, createdAt: at })),
+      users.map((u) => ({ userId: u.id, caseId: row.id, timerId: timer.id, kind, title, body: `案件 ${row.id}：${title}（期限 ${data.deadlineAt}）`, data, createdAt: at })),
     );
     const hooks = await webhooksCovering(tx, row.villageCode);
     await enqueueDeliveries(
@@ -97,7 +100,6 @@ export function createTimerEffects(deps: EngineDeps, commands: Commands) {
         throw err;
       }
     }
-    if (timer.kind === 'agreement_renewal') return 'ignored: not implemented';
     return notify(tx, timer, timer.kind);
   }
 

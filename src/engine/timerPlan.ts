@@ -5,6 +5,7 @@
  */
 import { stateName, topState, type CaseSnapshot } from '../../machines/index.js';
 import { cancelTimers, insertTimers, listCaseTimers, type TimerKind, type Tx } from '../db/index.js';
+import { addMonths, startOfChinaDay } from '../time/calendar.js';
 import type { CaseDeadlines } from './deadlines.js';
 
 export interface PlannedTimer {
@@ -19,9 +20,16 @@ export interface ReminderPolicy {
   escalationDays: number;
   /** Visitors are reminded this many days before a revisit is due. */
   revisitReminderDays: number;
+  /** Officers are reminded this many days before a dispersed-care agreement expires. */
+  agreementRenewalDays: number;
 }
 
-export const defaultReminderPolicy: ReminderPolicy = { escalationDays: 7, revisitReminderDays: 3 };
+export const defaultReminderPolicy: ReminderPolicy = { escalationDays: 7, revisitReminderDays: 3, agreementRenewalDays: 30 };
+
+/** The day after a dispersed-care agreement's term ends (start date + term in months). */
+export function agreementEnd(agreement: { startDate: string; termMonths: number }): string {
+  return addMonths(agreement.startDate, agreement.termMonths);
+}
 
 const DAY = 86_400_000;
 /** Steps whose end is an event of the scheduler itself, not somebody's work: no overdue notice for them. */
@@ -46,6 +54,12 @@ export function planTimers(s: CaseSnapshot, d: CaseDeadlines, policy: ReminderPo
     if (d.deadlineKey === 'revisit') {
       out.push({ kind: 'revisit_reminder', key: `revisit_reminder:${at}`, dueAt: new Date(d.deadlineAt.getTime() - policy.revisitReminderDays * DAY), payload });
     }
+  }
+  const agreement = c.placement?.mode === 'dispersed_care' ? c.placement.agreement : undefined;
+  if (topState(s) === 'active' && agreement) {
+    const end = agreementEnd(agreement);
+    const dueAt = new Date(startOfChinaDay(end).getTime() - policy.agreementRenewalDays * DAY);
+    out.push({ kind: 'agreement_renewal', key: `agreement_renewal:${end}`, dueAt, payload: { agreementEnd: end, guardian: c.placement?.guardian?.name ?? null } });
   }
   return out;
 }

@@ -22,7 +22,16 @@ export interface EngineDeps {
   deadlinePolicy: DeadlinePolicy;
   casePolicy: CasePolicy;
   logger: Logger;
+  /** Care rules the service applies around the machine (defaults below). */
+  care?: CarePolicy;
 }
+
+export interface CarePolicy {
+  /** Wards a guardian may have when their registry entry sets no maximum of its own. */
+  maxWardsPerGuardian: number;
+}
+
+export const defaultCarePolicy: CarePolicy = { maxWardsPerGuardian: 3 };
 
 /** Per-request facts every command records. */
 export interface CommandMeta {

@@ -20,6 +20,7 @@
  * | DEMO-OBJECTION      | 渑池县 | 洪阳村    | publicity.objected (an objection lodged on paper)                |
  */
 import { FACILITY_IDS } from './facilities.js';
+import { GUARDIAN_IDS } from './guardians.js';
 import { PLACES } from './regions.js';
 import { selfCare, Story, type CountyPrefix, type StoryContext } from './story.js';
 
@@ -224,7 +225,7 @@ const dispersed: DemoCaseDef = {
     await s.at(approvedDay - 2, 10).send('officer', 'PLACE', {
       mode: 'dispersed_care',
       startDate: s.today,
-      guardian: { name: legalSupporter.name, kind: 'legal_supporter', phone: legalSupporter.phone },
+      guardianId: GUARDIAN_IDS.gaoJianshe,
       agreement: { signedOn: s.today, startDate: s.today, termMonths: 12, signatories: { villageCommittee: true, guardian: true, beneficiary: true } },
     });
     await s.at(approvedDay - 32, 15).send('visitor', 'RECORD_REVISIT', {

@@ -17,11 +17,13 @@ import type { Logger } from '../logger.js';
 import { ManualClock, type Clock } from '../time/clock.js';
 import { demoCases, tellDemoCase } from './demoCases.js';
 import { demoFacilities, upsertDemoFacilities } from './facilities.js';
+import { upsertDemoGuardians } from './guardians.js';
 import { demoRegions } from './regions.js';
 import { demoUsers, toNewUser } from './users.js';
 
 export { demoCases, type DemoCaseDef } from './demoCases.js';
 export { demoFacilities, FACILITY_IDS, type DemoFacility } from './facilities.js';
+export { demoGuardians, GUARDIAN_IDS } from './guardians.js';
 export { demoRegions, PLACES } from './regions.js';
 export { demoUser, demoUsernames, demoUsers, findDemoUser, principalOf, type DemoUser } from './users.js';
 
@@ -71,6 +73,7 @@ export async function seedDemo({ db, engine, clock, logger }: SeedDeps): Promise
       if (row.id !== u.id) wrongIds.push(u.username);
     }
     await upsertDemoFacilities(tx);
+    await upsertDemoGuardians(tx);
     return wrongIds;
   });
   if (mismatched.length > 0) {

@@ -74,7 +74,7 @@ describe('README walk-through', () => {
     expect(lines[0]).toMatch(/^case [0-9a-f-]{36}$/);
     expect(lines.slice(1)).toEqual([
       'preliminary', 'evaluation', 'evaluation', 'review', 'township', 'county', 'publicity.open',
-      'NOTICE_PERIOD_RUNNING', 'awaitingPlacement', 'active',
+      'NOTICE_PERIOD_RUNNING', 'awaitingPlacement', 'active.monitoring',
       'OPEN_CASE → SUBMIT_SURVEY → START_EVALUATION → RECORD_ASSESSMENT → RECORD_ASSESSMENT → SUBMIT_EVALUATION → APPROVE → APPROVE → APPROVE → NOTICE_PERIOD_ENDED → PLACE',
       'true',
     ]);

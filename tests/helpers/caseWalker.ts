@@ -51,6 +51,7 @@ export function exampleEvents(s: CaseSnapshot, at: string): CaseEvent[] {
         : { name: '邻居', kind: 'neighbour', appointedByTownship: true, currentWards: 0, maxWards: null },
     }),
     e('RECORD_REVISIT', actors.visitor, { date: day(t), livingConditions: 'ok', health: 'ok', problems: '', reassessmentNeeded: false }),
+    e('RECORD_REVISIT', actors.visitor, { date: day(t), livingConditions: 'ok', health: 'worse', problems: 'needs care', reassessmentNeeded: true }),
     e('REQUEST_REASSESSMENT', actors.officer, { reason: 'health changed' }),
     e('EXIT', actors.officer, { reason: 'moved_away', date: day(t) }),
     e('EXIT', actors.officer, { reason: 'deceased', date: day(t) }),

@@ -68,7 +68,7 @@ describe('the Sun household over HTTP', () => {
     const site = await insertFacility(svc.database.db, { name: '苏村社区安置点', type: 'resettlement_site', regionCode: '411282108000', beds: 60, caregivers: 8 });
     r = await send('officer', caseId, { type: 'PLACE', mode: 'centralized_support', startDate: svc.clock.now().toISOString().slice(0, 10), facilityId: site.id });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body).toMatchObject({ state: 'active', placementMode: 'centralized_support', facilityId: site.id, deadline: { key: 'revisit' } });
+    expect(r.body).toMatchObject({ state: 'active.monitoring', placementMode: 'centralized_support', facilityId: site.id, deadline: { key: 'revisit' } });
     expect(r.body.placement.facility.name).toBe('苏村社区安置点');
     // Occupancy is derived from the placement, not typed in: the household's two members take two beds.
     const facilities = (await svc.as('officer', 'GET', '/facilities')).body.facilities;

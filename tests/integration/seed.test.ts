@@ -84,7 +84,7 @@ describe('seedDemo', () => {
   it('places the Sun household of 孙家沟村 in centralized support at 苏村社区安置点', async () => {
     const ids = await demoCaseIds();
     const sun = await engine.getCase(supervisor, ids.get('DEMO-SUN')!);
-    expect(sun.state).toBe('active');
+    expect(sun.state).toBe('active.monitoring');
     expect(sun.villageCode).toBe('411282108201');
     expect(sun.placementMode).toBe('centralized_support');
     expect(sun.facilityId).toBe(FACILITY_IDS.sucunSite);
@@ -116,12 +116,12 @@ describe('seedDemo', () => {
     expect(await stateOf('DEMO-SCREENED-OUT')).toBe('screenedOut');
     expect(await stateOf('DEMO-AWAITING')).toBe('awaitingPlacement');
     expect(await stateOf('DEMO-OBJECTION')).toBe('publicity.objected');
-    expect(await stateOf('DEMO-TREATMENT')).toBe('active');
+    expect(await stateOf('DEMO-TREATMENT')).toBe('active.monitoring');
     const township = await engine.getCase(supervisor, ids.get('DEMO-TOWNSHIP')!);
     expect(township.state).toMatch(/^review/);
     expect(township.reviewLevel).toBe('township');
     const dispersed = await engine.getCase(supervisor, ids.get('DEMO-DISPERSED')!);
-    expect(dispersed).toMatchObject({ state: 'active', countyCode: '411221', placementMode: 'dispersed_care', revisits: { count: 1 } });
+    expect(dispersed).toMatchObject({ state: 'active.monitoring', countyCode: '411221', placementMode: 'dispersed_care', revisits: { count: 1 } });
     expect(dispersed.placement?.guardian).toMatchObject({ kind: 'legal_supporter', name: '高建设' });
   });
 

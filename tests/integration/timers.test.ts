@@ -3,7 +3,7 @@
 // timers, a revisit is reminded once per due date, and one failing timer stops nothing.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, type TimerRow, type Tx } from '../../src/db/index.js';
+import { insertGuardian, rows, type TimerRow, type Tx } from '../../src/db/index.js';
 import { createTimerWorker } from '../../src/scheduler/timerWorker.js';
 import { startService, sunSurvey, type TestService, type TestUser } from '../helpers/service.js';
 
@@ -117,7 +117,8 @@ describe('durable timers', () => {
     const today = () => new Date(svc.clock.now().getTime() + 8 * 3600_000).toISOString().slice(0, 10);
     const placed = await send('officer', caseId, {
       type: 'PLACE', mode: 'dispersed_care', startDate: today(),
-      guardian: { name: '邻居赵某', kind: 'neighbour', appointedByTownship: true },
+      guardianId: (await insertGuardian(svc.database.db, { name: '邻居赵某', kind: 'neighbour', regionCode: '411282108201', createdBy: 'test' })).id,
+      appointedByTownship: true,
       agreement: { signedOn: today(), startDate: today(), termMonths: 12, signatories: { villageCommittee: true, guardian: true, beneficiary: true } },
     });
     const due = Date.parse(placed.deadline.at);

@@ -97,7 +97,7 @@ describe('the Sun household (孙家沟村, 苏村乡, 灵宝市)', () => {
     expect(st.ctx.approvedAt).not.toBeNull();
 
     st.ok('PLACE', actors.officer, { mode: 'centralized_support', startDate: st.today, facility });
-    expect(st.state).toBe('active');
+    expect(st.state).toBe('active.monitoring');
     expect(st.ctx.placement).toMatchObject({ mode: 'centralized_support', facility: { id: 'f-sucun', name: '苏村社区安置点' } });
     expect(deadlineKey(st.s)).toBe('revisit');
 
@@ -306,7 +306,7 @@ describe('placement rules', () => {
     expect(rules(st.refused('PLACE', actors.officer, { mode: 'centralized_support', startDate: st.today, facility: { ...facility, occupiedBeds: 59, caregivers: 20 } }))).toEqual(['NO_FREE_BED']);
     expect(rules(st.refused('PLACE', actors.officer, { mode: 'centralized_support', startDate: st.today, facility: { ...facility, type: 'county_hospital' } }))).toEqual(['FACILITY_TYPE']);
     st.ok('PLACE', actors.officer, { mode: 'centralized_support', startDate: st.today, facility: { ...facility, occupiedBeds: 8, caregivers: 2 } });
-    expect(st.state).toBe('active');
+    expect(st.state).toBe('active.monitoring');
   });
 
   it('centralized treatment needs a medical facility and a serious_illness or mental_illness member', () => {
@@ -352,6 +352,9 @@ describe('placement rules', () => {
     st.clock.advanceDays(30);
     st.refused('RECORD_REVISIT', actors.visitor, revisit('2019-03-01'));
     st.ok('RECORD_REVISIT', actors.visitor, { ...revisit(st.today), reassessmentNeeded: true });
+    // The revisit's request puts the case in the officers' inbox; revisits go on meanwhile.
+    expect(st.state).toBe('active.reassessmentDue');
+    expect(deadlineKey(st.s)).toBe('revisit');
     st.ok('REQUEST_REASSESSMENT', actors.officer, { reason: '病情加重，需转集中救治' });
     expect(st.state).toBe('evaluation');
     expect(st.ctx.placement?.mode).toBe('centralized_support');
@@ -363,7 +366,8 @@ describe('inboxes', () => {
   it('each waiting state names the role whose inbox holds it', async () => {
     const { statesWaitingOn, waitsOn } = await import('../../machines/decide.js');
     expect(statesWaitingOn('reviewer')).toEqual(['review']);
-    expect(statesWaitingOn('officer').sort()).toEqual(['awaitingPlacement', 'publicity.objected', 'rejected.awaitingRefusalNotice']);
+    expect(statesWaitingOn('officer').sort()).toEqual(['active.reassessmentDue', 'awaitingPlacement', 'publicity.objected', 'rejected.awaitingRefusalNotice']);
+    expect(statesWaitingOn('visitor')).toEqual(['active.monitoring']);
     expect(statesWaitingOn('evaluator').sort()).toEqual(['evaluation', 'preliminary']);
     expect(statesWaitingOn('system')).toEqual([]);
     const st = new Story().toReview().approveAll();
