@@ -104,7 +104,7 @@ export async function startService(opts: { env?: Record<string, string> } = {}) 
   const token = (who: TestUser) => signToken(config, principal(who), '1h');
 
   /** app.inject as a user. */
-  async function as(who: TestUser | null, method: 'GET' | 'POST', url: string, body?: unknown, headers: Record<string, string> = {}) {
+  async function as(who: TestUser | null, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}) {
     const res = await app.inject({
       method,
       url,

@@ -1,9 +1,7 @@
-// Reference data: regions and facilities, for filling in surveys and placements.
+// Reference data: regions, for filling in surveys. Facilities and guardians are in care.ts.
 import { z } from 'zod';
-import { facilityTypes } from '../../../machines/index.js';
 import { REGION_LEVELS } from '../../domain/regions.js';
 import type { Engine } from '../../engine/index.js';
-import { errors } from '../../errors.js';
 import type { App } from '../app.js';
 
 export function referenceRoutes(engine: Engine) {
@@ -21,21 +19,6 @@ export function referenceRoutes(engine: Engine) {
         },
       },
       async (request) => ({ regions: await engine.regions(request.query) }),
-    );
-
-    app.get(
-      '/facilities',
-      {
-        schema: {
-          tags: ['reference'],
-          summary: 'Facilities in the caller’s county with beds, caregivers and derived occupancy',
-          querystring: z.object({ type: z.enum(facilityTypes).optional() }),
-        },
-      },
-      async (request) => {
-        if (!request.principal) throw errors.unauthenticated();
-        return { facilities: await engine.facilities(request.principal, request.query) };
-      },
     );
   };
 }

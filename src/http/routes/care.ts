@@ -1,0 +1,119 @@
+// Facilities, guardians and revisits: the registries placements draw on, and the revisit log.
+import { z } from 'zod';
+import { facilityTypes, guardianKinds } from '../../../machines/index.js';
+import { facilityInputSchema, facilityPatchSchema, guardianInputSchema, guardianPatchSchema, revisitInputSchema } from '../../engine/care.js';
+import type { Engine, Principal } from '../../engine/index.js';
+import { errors } from '../../errors.js';
+import type { App } from '../app.js';
+import { requireRole } from '../auth.js';
+import { idParams } from '../schemas/common.js';
+
+const principalOf = (p: Principal | null | undefined): Principal => {
+  if (!p) throw errors.unauthenticated();
+  return p;
+};
+
+export function careRoutes(engine: Engine) {
+  return async function register(app: App) {
+    app.get(
+      '/facilities',
+      {
+        schema: {
+          tags: ['care'],
+          summary: 'Facilities in the caller’s county: beds, caregivers, residents (derived), residents per caregiver, breach flag',
+          querystring: z.object({ type: z.enum(facilityTypes).optional() }),
+        },
+      },
+      async (request) => ({ facilities: await engine.facilities(principalOf(request.principal), request.query) }),
+    );
+
+    app.post(
+      '/facilities',
+      { preHandler: requireRole('admin'), schema: { tags: ['care'], summary: 'Register a facility (admin)', body: facilityInputSchema } },
+      async (request, reply) => {
+        reply.code(201);
+        return engine.createFacility(principalOf(request.principal), request.body);
+      },
+    );
+
+    app.patch(
+      '/facilities/:id',
+      {
+        preHandler: requireRole('admin'),
+        schema: { tags: ['care'], summary: 'Change a facility’s beds or staff (admin); a ratio breach notifies the supervisors', params: idParams, body: facilityPatchSchema },
+      },
+      async (request) => engine.patchFacility(principalOf(request.principal), request.params.id, request.body),
+    );
+
+    app.get(
+      '/guardians',
+      {
+        schema: {
+          tags: ['care'],
+          summary: 'Guardians in the caller’s jurisdiction with their wards (derived) and maximum',
+          querystring: z.object({ kind: z.enum(guardianKinds).optional() }),
+        },
+      },
+      async (request) => ({ guardians: await engine.guardians(principalOf(request.principal), request.query) }),
+    );
+
+    app.post(
+      '/guardians',
+      { preHandler: requireRole('officer', 'admin'), schema: { tags: ['care'], summary: 'Register a guardian (officer, admin)', body: guardianInputSchema } },
+      async (request, reply) => {
+        reply.code(201);
+        return engine.createGuardian(principalOf(request.principal), request.body);
+      },
+    );
+
+    app.patch(
+      '/guardians/:id',
+      { preHandler: requireRole('officer', 'admin'), schema: { tags: ['care'], summary: 'Change a guardian (officer, admin)', params: idParams, body: guardianPatchSchema } },
+      async (request) => engine.patchGuardian(principalOf(request.principal), request.params.id, request.body),
+    );
+
+    app.post(
+      '/cases/:id/revisits',
+      {
+        schema: {
+          tags: ['care'],
+          summary: 'Record a revisit (回访): RECORD_REVISIT with the visit’s facts; the next one is due a month (dispersed care) or a quarter later',
+          params: idParams,
+          body: revisitInputSchema,
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request.principal);
+        await engine.sendEvent({ principal, requestId: request.id }, request.params.id, { type: 'RECORD_REVISIT', ...request.body }, {
+          idempotencyKey: typeof request.headers['idempotency-key'] === 'string' ? request.headers['idempotency-key'] : undefined,
+        });
+        reply.code(201);
+        const history = await engine.revisitHistory(principal, request.params.id);
+        return { revisit: history.at(-1), case: await engine.getCase(principal, request.params.id) };
+      },
+    );
+
+    app.get(
+      '/cases/:id/revisits',
+      { schema: { tags: ['care'], summary: 'The revisit history of a case', params: idParams } },
+      async (request) => ({ revisits: await engine.revisitHistory(principalOf(request.principal), request.params.id) }),
+    );
+
+    app.get(
+      '/revisits/due',
+      {
+        schema: {
+          tags: ['care'],
+          summary: 'Placed cases in the caller’s villages whose revisit is due within the window (e.g. ?within=7d), overdue first',
+          querystring: z.object({
+            within: z.string().regex(/^\d{1,3}d$/, 'expected a number of days such as 7d').default('7d'),
+            limit: z.coerce.number().int().min(1).max(500).default(100),
+          }),
+        },
+      },
+      async (request) => ({
+        items: await engine.revisitsDue(principalOf(request.principal), { withinDays: Number.parseInt(request.query.within, 10), limit: request.query.limit }),
+      }),
+    );
+  };
+}
