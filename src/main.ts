@@ -6,7 +6,7 @@ import { loadConfig, ConfigError } from './config.js';
 import { createDb, migrate } from './db/index.js';
 import { createLogger } from './logger.js';
 import { isEmptyDatabase, seedDemo } from './seed/index.js';
-import { createService } from './service.js';
+import { createService, loadTimeSettings } from './service.js';
 import { systemClock } from './time/clock.js';
 
 async function main(): Promise<void> {
@@ -29,7 +29,9 @@ async function main(): Promise<void> {
   await migrate(database);
   logger.info({ database: database.kind }, 'migrations applied');
 
-  const { app, engine, clock } = createService({ config, logger, database, clock: systemClock });
+  const service = createService({ config, logger, database, clock: systemClock });
+  const { app, engine, clock } = service;
+  await loadTimeSettings(service, logger);
   if (config.demoClock) logger.warn('DEMO_CLOCK is on: an admin can move time forward (POST /admin/clock)');
 
   if (config.seedDemo && (await isEmptyDatabase(database.db))) {

@@ -47,6 +47,38 @@ export class WorkingCalendar {
     this.workdays = new Set(data.workdays);
   }
 
+  /**
+   * Replace one year's holidays and make-up working days in place, so that every holder of this instance
+   * (the engine) counts with the new data from the next call on. Dates outside `year` are refused.
+   */
+  replaceYear(year: number, data: CalendarData): void {
+    if (!Number.isInteger(year) || year < 1000 || year > 9999) throw new RangeError(`not a year: ${year}`);
+    const prefix = `${year}-`;
+    const holidays = [...data.holidays];
+    const workdays = [...data.workdays];
+    const stray = [...holidays, ...workdays].find((d) => !d.startsWith(prefix) || !/^\d{4}-\d{2}-\d{2}$/.test(d));
+    if (stray !== undefined) throw new RangeError(`${JSON.stringify(stray)} is not a date in ${year}`);
+    for (const set of [this.holidays, this.workdays]) {
+      for (const d of set) if (d.startsWith(prefix)) set.delete(d);
+    }
+    for (const d of holidays) this.holidays.add(d);
+    for (const d of workdays) this.workdays.add(d);
+  }
+
+  /** The years with any holiday or make-up working day loaded, ascending. */
+  years(): number[] {
+    const ys = new Set<number>();
+    for (const d of [...this.holidays, ...this.workdays]) ys.add(Number(d.slice(0, 4)));
+    return [...ys].sort((a, b) => a - b);
+  }
+
+  /** One year's data as loaded (sorted dates). */
+  yearData(year: number): { holidays: string[]; workdays: string[] } {
+    const prefix = `${year}-`;
+    const pick = (set: Set<string>) => [...set].filter((d) => d.startsWith(prefix)).sort();
+    return { holidays: pick(this.holidays), workdays: pick(this.workdays) };
+  }
+
   isWorkingDay(date: string): boolean {
     if (this.workdays.has(date)) return true;
     if (this.holidays.has(date)) return false;
