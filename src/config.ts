@@ -23,6 +23,10 @@ export interface Config {
   reviewChain: ReviewLevel[];
   /** Run the scheduler (timers, reminders, outbox) in this process. */
   worker: boolean;
+  /** Timers (and webhook deliveries) a worker claims per round; unset = the worker's default (50, 20). */
+  workerBatch?: number;
+  /** How long an idle worker waits before polling again, in ms; unset = the worker's default (1000). */
+  workerIdleMs?: number;
   /** An admin may move the service's clock forward (POST /admin/clock); refused in production. */
   demoClock: boolean;
   /** Seed demo users, regions and facilities on first start with an empty database. */
@@ -124,6 +128,18 @@ function schemaFor(production: boolean) {
           .refine((chain) => new Set(chain).size === chain.length, 'a level appears only once'),
       ),
     WORKER: onOff().default(true),
+    WORKER_BATCH: z
+      .string()
+      .regex(/^\d{1,4}$/, 'expected a whole number 1-1000')
+      .transform(Number)
+      .pipe(z.number().min(1, 'expected a whole number 1-1000').max(1000, 'expected a whole number 1-1000'))
+      .optional(),
+    WORKER_IDLE_MS: z
+      .string()
+      .regex(/^\d{1,6}$/, 'expected milliseconds 10-600000')
+      .transform(Number)
+      .pipe(z.number().min(10, 'expected milliseconds 10-600000').max(600_000, 'expected milliseconds 10-600000'))
+      .optional(),
     SEED_DEMO: onOff().default(true),
     // A clock an admin can move forward, for demonstrations and training; never in production.
     DEMO_CLOCK: production
@@ -167,6 +183,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     tokenTtlSeconds: e.TOKEN_TTL,
     reviewChain: e.REVIEW_CHAIN,
     worker: e.WORKER,
+    workerBatch: e.WORKER_BATCH,
+    workerIdleMs: e.WORKER_IDLE_MS,
     seedDemo: e.SEED_DEMO,
     demoClock: e.DEMO_CLOCK,
   };

@@ -6,6 +6,7 @@ import { loadConfig, ConfigError } from './config.js';
 import { createDb, migrate } from './db/index.js';
 import { createLogger } from './logger.js';
 import { isEmptyDatabase, seedDemo } from './seed/index.js';
+import { startWorkers } from './scheduler/index.js';
 import { createService, loadTimeSettings } from './service.js';
 import { systemClock } from './time/clock.js';
 
@@ -39,6 +40,10 @@ async function main(): Promise<void> {
     logger.info({ counts }, 'empty database: demo data seeded (SEED_DEMO=off to skip)');
   }
 
+  // The scheduler (timers, reminders, webhook outbox) runs in this process unless WORKER=off (then run
+  // `npm run worker` separately, as many as wanted: they share the work through SKIP LOCKED).
+  const workers = config.worker ? startWorkers({ database, engine, clock, logger, config }) : null;
+
   await app.listen({ port: config.port, host: config.host });
   logger.info(`Doudi listening on http://${config.host}:${config.port} (API docs at /docs)`);
 
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     try {
       await app.close(); // stops accepting, waits for in-flight requests
+      await workers?.stop(); // lets the batch in progress commit
       await database.close();
       logger.info('stopped');
       process.exit(0);

@@ -10,7 +10,12 @@ import { createEngine } from './engine/index.js';
 import { buildApp } from './http/app.js';
 import { caseRoutes } from './http/routes/cases.js';
 import { referenceRoutes } from './http/routes/reference.js';
+import { careRoutes } from './http/routes/care.js';
 import { demoClockRoutes } from './http/routes/demoClock.js';
+import { notificationRoutes } from './http/routes/notifications.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
+import { overdueRoutes } from './http/routes/overdue.js';
+import { timeSettingsRoutes } from './http/routes/timeSettings.js';
 import type { Logger } from './logger.js';
 import { WorkingCalendar } from './time/calendar.js';
 import { DemoClock, type Clock } from './time/clock.js';
@@ -31,8 +36,9 @@ export function createService(deps: ServiceDeps) {
   const engine = createEngine({
     db: deps.database.db,
     clock,
+    // Shared, mutable objects: an admin's calendar or policy change is applied to them in place.
     calendar: deps.calendar ?? new WorkingCalendar(),
-    deadlinePolicy: deps.deadlinePolicy ?? defaultDeadlinePolicy,
+    deadlinePolicy: deps.deadlinePolicy ?? { ...defaultDeadlinePolicy },
     casePolicy: { ...defaultCasePolicy, reviewChain: deps.config.reviewChain },
     logger: deps.logger,
   });
@@ -43,6 +49,11 @@ export function createService(deps: ServiceDeps) {
     registerRoutes: async (api) => {
       await caseRoutes(engine)(api);
       await referenceRoutes(engine)(api);
+      await careRoutes(engine)(api);
+      await overdueRoutes(engine)(api);
+      await timeSettingsRoutes(engine)(api);
+      await notificationRoutes(engine)(api);
+      await webhookRoutes(engine)(api);
       if (demoClock) await demoClockRoutes(demoClock)(api);
     },
   });
@@ -50,3 +61,13 @@ export function createService(deps: ServiceDeps) {
 }
 
 export type Service = ReturnType<typeof createService>;
+
+/**
+ * Load the stored time settings (every calendar year, the deadline policy override) into the service's
+ * engine. main.ts calls it once after migrations, before anything creates or moves a case.
+ */
+export async function loadTimeSettings(service: Pick<Service, 'engine'>, logger?: Logger) {
+  const loaded = await service.engine.reloadTimeSettings();
+  logger?.info(loaded, 'time settings loaded (calendar years, deadline policy override)');
+  return loaded;
+}

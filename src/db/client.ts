@@ -44,6 +44,7 @@ export async function createDb(options: DbOptions): Promise<DbHandle> {
   if (options.databaseUrl) {
     const client = postgres(options.databaseUrl, {
       max: options.maxConnections ?? 10,
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
       // Notices ("relation already exists, skipping" from the migrator) are noise, not errors.
       onnotice: (notice) => logger?.debug({ notice: notice.message }, 'db notice'),
     });

@@ -48,7 +48,8 @@ export async function listNotifications(tx: Db | Tx, q: NotificationQuery): Prom
 export async function markNotificationRead(tx: Db | Tx, userId: string, id: number, at: Date): Promise<boolean> {
   const updated = await tx
     .update(notifications)
-    .set({ readAt: sql`coalesce(${notifications.readAt}, ${at})` })
+    // postgres.js does not serialize a raw Date inside a sql`` fragment: pass it as an ISO string with a cast.
+    .set({ readAt: sql`coalesce(${notifications.readAt}, ${at.toISOString()}::timestamptz)` })
     .where(and(eq(notifications.id, id), eq(notifications.userId, userId)))
     .returning({ id: notifications.id });
   return updated.length === 1;

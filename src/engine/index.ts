@@ -1,13 +1,18 @@
 // The engine: commands and queries over cases, built from its dependencies in one place.
+import { createCare } from './care.js';
 import { createCommands } from './commands.js';
+import { createNotificationQueries } from './notifications.js';
 import { createQueries } from './queries.js';
+import { createOverdue } from './overdue.js';
 import { createReference } from './reference.js';
 import { createTimerEffects } from './timerEffects.js';
+import { createTimeSettings } from './timeSettings.js';
 import type { EngineDeps } from './types.js';
+import { createWebhookCommands } from './webhooks.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
-  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createTimerEffects(deps, commands), deps };
+  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerEffects(deps, commands), ...createNotificationQueries(deps), ...createWebhookCommands(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;

@@ -1,0 +1,47 @@
+/**
+ * The in-app inbox of reminders (通知): each user reads and marks only their own. Notifications are written by
+ * the timer worker (timerEffects.ts), one per responsible user and reminder; here they are only read.
+ */
+import { listNotifications, markNotificationRead, type NotificationRow } from '../db/index.js';
+import { isUuid } from '../db/uuid.js';
+import { errors } from '../errors.js';
+import type { EngineDeps, Principal } from './types.js';
+
+export function notificationView(n: NotificationRow) {
+  return {
+    id: n.id,
+    kind: n.kind,
+    title: n.title,
+    body: n.body,
+    caseId: n.caseId,
+    data: n.data,
+    createdAt: n.createdAt.toISOString(),
+    readAt: n.readAt?.toISOString() ?? null,
+  };
+}
+
+export type NotificationView = ReturnType<typeof notificationView>;
+
+export function createNotificationQueries(deps: EngineDeps) {
+  const { db, clock } = deps;
+
+  /** The caller's notifications, newest first; pass `nextBefore` as `before` for the next page. */
+  async function notifications(principal: Principal, q: { unread?: boolean; before?: number; limit: number }) {
+    // Only users stored in the database receive notifications (the `system` principal is not one).
+    if (!isUuid(principal.id)) return { items: [] as NotificationView[], nextBefore: null };
+    const rows = await listNotifications(db, { userId: principal.id, unreadOnly: q.unread, before: q.before, limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    return { items: page.map(notificationView), nextBefore: rows.length > q.limit ? page[page.length - 1].id : null };
+  }
+
+  /** Marks one of the caller's notifications read (again: no change). Anyone else's, or none, is NOT_FOUND. */
+  async function readNotification(principal: Principal, id: number): Promise<void> {
+    if (!isUuid(principal.id) || !(await markNotificationRead(db, principal.id, id, clock.now()))) {
+      throw errors.notFound(`No notification ${id}`);
+    }
+  }
+
+  return { notifications, readNotification };
+}
+
+export type NotificationQueries = ReturnType<typeof createNotificationQueries>;

@@ -1,0 +1,236 @@
+/**
+ * The delivery worker: posts the webhook outbox. The timer worker writes one `webhook_deliveries` row per
+ * reminder and matching webhook, in the transaction that fires the reminder, so the *record* exists exactly
+ * once. This worker turns each record into HTTP POSTs:
+ *
+ * 1. Claim: one short statement leases up to `batchSize` due, pending deliveries (`locked_until = now + lease`,
+ *    `attempts + 1`, FOR UPDATE SKIP LOCKED), so two workers never post the same delivery at once.
+ * 2. Post each, outside any transaction (no connection held during HTTP): the stored payload plus `deliveryId`,
+ *    signed `X-Doudi-Signature: sha256=<hex HMAC-SHA256 of the exact body>`, `X-Doudi-Delivery: <id>`, 10 s
+ *    timeout, redirects not followed.
+ * 3. Record: 2xx → delivered; anything else or a network error → pending again after a backoff (30 s, 1 min,
+ *    2 min … at most 1 h) with the status code and error kept; after `maxAttempts` attempts → failed, logged at
+ *    error.
+ *
+ * Delivery over HTTP is AT LEAST ONCE: a worker that dies after the receiver got the POST but before step 3
+ * leaves the lease to expire, and the delivery is posted again. Receivers dedupe on X-Doudi-Delivery (the same
+ * id on every attempt). Nothing is thrown out of the loop; `stop()` waits for the posts in flight.
+ */
+import { createHmac } from 'node:crypto';
+import type { Db, WebhookDeliveryRow, WebhookRow } from '../db/index.js';
+import { claimDueDeliveries, findWebhooksByIds, markAttemptFailed, markDelivered } from '../db/webhooks.js';
+import type { Logger } from '../logger.js';
+import type { Clock } from '../time/clock.js';
+
+export interface DeliveryWorkerOptions {
+  /** Deliveries claimed (and posted concurrently) per round. */
+  batchSize: number;
+  /** Wait between polls when nothing is due. */
+  idleMs: number;
+  /** Per-request timeout. */
+  timeoutMs: number;
+  /** How long a claim holds a delivery; longer than the timeout, so a live worker never loses its lease. */
+  leaseMs: number;
+  /** Attempts before a delivery is given up (status failed, logged at error). */
+  maxAttempts: number;
+  /** Delay after the first failed attempt; doubles per attempt, at most `maxBackoffMs`. */
+  backoffBaseMs: number;
+  maxBackoffMs: number;
+}
+
+export const defaultDeliveryWorkerOptions: DeliveryWorkerOptions = {
+  batchSize: 20,
+  idleMs: 1000,
+  timeoutMs: 10_000,
+  leaseMs: 60_000,
+  maxAttempts: 10,
+  backoffBaseMs: 30_000,
+  maxBackoffMs: 3_600_000,
+};
+
+export interface DeliveryWorkerDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  /** Injected in tests; the global fetch otherwise. */
+  fetch?: typeof fetch;
+}
+
+/** 30 s after the first failed attempt, then 1 min, 2 min, 4 min, … never more than an hour. */
+export function deliveryBackoffMs(attempts: number, baseMs = 30_000, maxMs = 3_600_000): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+/** `sha256=<hex>`: the X-Doudi-Signature of a body under a webhook's secret. */
+export function signatureOf(body: string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+}
+
+/** The exact body posted for a delivery: its stored payload plus `deliveryId`. */
+export function deliveryBody(d: Pick<WebhookDeliveryRow, 'id' | 'payload'>): string {
+  return JSON.stringify({ ...d.payload, deliveryId: d.id });
+}
+
+export interface DeliveryRound {
+  claimed: number;
+  delivered: number;
+  retrying: number;
+  failed: number;
+}
+
+type Outcome = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string };
+
+/** At most `max` characters of a response body, read without buffering a large one. */
+async function bodySnippet(res: Response, max = 300): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return text.slice(0, max);
+}
+
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return 'timed out';
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  const detail = cause?.code ?? cause?.message;
+  return detail ? `${err.message}: ${detail}` : err.message;
+}
+
+export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<DeliveryWorkerOptions> = {}) {
+  const opts = { ...defaultDeliveryWorkerOptions, ...options };
+  const doFetch = deps.fetch ?? globalThis.fetch;
+  const log = deps.logger.child({ component: 'delivery-worker' });
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+
+  async function post(d: WebhookDeliveryRow, hook: WebhookRow): Promise<Outcome> {
+    const body = deliveryBody(d);
+    try {
+      const res = await doFetch(hook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Doudi-Webhooks/1',
+          'x-doudi-delivery': String(d.id),
+          'x-doudi-signature': signatureOf(body, hook.secret),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(opts.timeoutMs),
+      });
+      if (res.status >= 200 && res.status < 300) {
+        await res.body?.cancel().catch(() => {});
+        return { ok: true, statusCode: res.status };
+      }
+      const snippet = await bodySnippet(res).catch(() => '');
+      return { ok: false, statusCode: res.status, error: `HTTP ${res.status}${snippet ? `: ${snippet}` : ''}` };
+    } catch (err) {
+      return { ok: false, statusCode: null, error: describeError(err) };
+    }
+  }
+
+  /** Posts one claimed delivery and records the result; never throws. */
+  async function deliver(d: WebhookDeliveryRow, hook: WebhookRow | undefined): Promise<keyof Omit<DeliveryRound, 'claimed'> | 'lost'> {
+    const fields = { deliveryId: d.id, webhookId: d.webhookId, attempts: d.attempts };
+    try {
+      // A webhook row cannot vanish (deliveries reference it); this only guards a broken invariant.
+      const outcome: Outcome = hook ? await post(d, hook) : { ok: false, statusCode: null, error: 'webhook not found' };
+      const at = deps.clock.now();
+      if (outcome.ok) {
+        await markDelivered(deps.db, d.id, at, outcome.statusCode);
+        log.debug({ ...fields, statusCode: outcome.statusCode }, 'webhook delivered');
+        return 'delivered';
+      }
+      const retryAt = d.attempts >= opts.maxAttempts ? null : new Date(at.getTime() + deliveryBackoffMs(d.attempts, opts.backoffBaseMs, opts.maxBackoffMs));
+      await markAttemptFailed(deps.db, d.id, d.attempts, { statusCode: outcome.statusCode, error: outcome.error, retryAt });
+      if (retryAt) {
+        log.warn({ ...fields, statusCode: outcome.statusCode, error: outcome.error, retryAt }, 'webhook delivery failed; will retry');
+        return 'retrying';
+      }
+      log.error({ ...fields, statusCode: outcome.statusCode, error: outcome.error }, 'webhook delivery failed for the last time; giving up');
+      return 'failed';
+    } catch (err) {
+      // The result could not be recorded (database away): the lease runs out and the delivery is posted again.
+      log.error({ ...fields, err }, 'could not record a webhook delivery result; it will be retried after its lease');
+      return 'lost';
+    }
+  }
+
+  /** One round: claim due deliveries, post them concurrently, record each result. */
+  async function runOnce(): Promise<DeliveryRound> {
+    const now = deps.clock.now();
+    const claimed = await claimDueDeliveries(deps.db, now, new Date(now.getTime() + opts.leaseMs), opts.batchSize);
+    const round: DeliveryRound = { claimed: claimed.length, delivered: 0, retrying: 0, failed: 0 };
+    if (claimed.length === 0) return round;
+    const hooks = new Map((await findWebhooksByIds(deps.db, [...new Set(claimed.map((d) => d.webhookId))])).map((h) => [h.id, h]));
+    const results = await Promise.all(claimed.map((d) => deliver(d, hooks.get(d.webhookId))));
+    for (const r of results) if (r !== 'lost') round[r] += 1;
+    return round;
+  }
+
+  /** Runs rounds until nothing is due (tests use this with a manual clock). */
+  async function drain(): Promise<DeliveryRound> {
+    const total: DeliveryRound = { claimed: 0, delivered: 0, retrying: 0, failed: 0 };
+    for (;;) {
+      const round = await runOnce();
+      if (round.claimed === 0) return total;
+      total.claimed += round.claimed;
+      total.delivered += round.delivered;
+      total.retrying += round.retrying;
+      total.failed += round.failed;
+    }
+  }
+
+  function idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  function start(): void {
+    if (running) return;
+    running = true;
+    loop = (async () => {
+      let errorDelay = opts.idleMs;
+      while (running) {
+        try {
+          const { claimed } = await runOnce();
+          errorDelay = opts.idleMs;
+          // A full batch suggests more are due: go again at once.
+          if (claimed < opts.batchSize && running) await idle(opts.idleMs);
+        } catch (err) {
+          log.error({ err }, 'delivery worker loop failed; retrying');
+          if (running) await idle(errorDelay);
+          errorDelay = Math.min(errorDelay * 2, 60_000);
+        }
+      }
+    })();
+  }
+
+  /** Stops after the posts in flight are answered (or time out) and their results recorded. */
+  async function stop(): Promise<void> {
+    running = false;
+    wake?.();
+    await loop;
+    loop = null;
+  }
+
+  return { runOnce, drain, start, stop };
+}
+
+export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;

@@ -1,0 +1,62 @@
+/**
+ * `npm run worker`: the scheduler without HTTP — durable timers (notice ends, overdue notices, escalations,
+ * revisit reminders) and the webhook outbox. config → logger → database → migrations → engine → workers.
+ * Run as many as you like against one PostgreSQL database (timers are claimed with SKIP LOCKED, deliveries
+ * under a lease); set WORKER=off on the HTTP processes when workers run apart from them.
+ * SIGTERM/SIGINT: finish the batch in progress, close the database, exit 0.
+ */
+import { ConfigError, loadConfig } from './config.js';
+import { createDb, migrate } from './db/index.js';
+import { createLogger } from './logger.js';
+import { startWorkers } from './scheduler/index.js';
+import { createService, loadTimeSettings } from './service.js';
+import { systemClock } from './time/clock.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const logger = createLogger(config);
+  if (!config.databaseUrl) {
+    logger.warn('DATABASE_URL is not set: the worker opens the embedded PGlite database, which only one process can hold. With `npm start` running, use WORKER=on there instead, or PostgreSQL.');
+  }
+
+  const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  await migrate(database);
+  logger.info({ database: database.kind }, 'migrations applied');
+
+  // The engine, for the timers' effects; its HTTP app is never started.
+  const service = createService({ config, logger, database, clock: systemClock });
+  await loadTimeSettings(service, logger);
+  const workers = startWorkers({ database, engine: service.engine, clock: service.clock, logger, config });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'worker shutting down');
+    try {
+      await workers.stop();
+      await database.close();
+      logger.info('worker stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'error during worker shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error('Doudi worker failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});
