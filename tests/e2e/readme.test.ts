@@ -8,11 +8,15 @@ import { createTestDatabaseUrl } from '../helpers/db.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
-function walkthrough(): string {
+/** The bash block between <!-- name:begin --> and <!-- name:end --> in the README. */
+function readmeBlock(name: string): string {
   const readme = readFileSync(new URL('README.md', `file://${root}`), 'utf8');
-  const block = readme.slice(readme.indexOf('<!-- walkthrough:begin -->'), readme.indexOf('<!-- walkthrough:end -->'));
+  const block = readme.slice(readme.indexOf(`<!-- ${name}:begin -->`), readme.indexOf(`<!-- ${name}:end -->`));
   return block.slice(block.indexOf('```bash') + 7, block.lastIndexOf('```'));
 }
+
+/** The walk-through as a reader runs it: both blocks, one after the other, in one terminal. */
+const walkthrough = () => `${readmeBlock('walkthrough')}\necho '--- care'\n${readmeBlock('walkthrough-care')}`;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -70,8 +74,18 @@ describe('README walk-through', () => {
   it('walks the Sun household from survey to placement, then the service stops cleanly on SIGTERM', async () => {
     const run = spawnSync('bash', ['-e', '-c', walkthrough()], { cwd: root, env: { ...env, BASE: base }, encoding: 'utf8', timeout: 240_000 });
     expect(run.status, `${run.stdout}\n${run.stderr}\n${serverOutput}`).toBe(0);
-    const lines = run.stdout.trim().split('\n');
+    const [first, care] = run.stdout.trim().split('--- care\n');
+    const lines = first.trim().split('\n');
     expect(lines[0]).toMatch(/^case [0-9a-f-]{36}$/);
+    expect(care.trim().split('\n')).toEqual([
+      '5 residents, 1 caregiver(s)',
+      'CAREGIVER_RATIO',
+      'preliminary', 'evaluation', 'review', 'review', 'review', 'publicity.open',
+      'awaitingPlacement',
+      '孙建军',
+      'revisit',
+      '2',
+    ]);
     expect(lines.slice(1)).toEqual([
       'preliminary', 'evaluation', 'evaluation', 'review', 'township', 'county', 'publicity.open',
       'NOTICE_PERIOD_RUNNING', 'awaitingPlacement', 'active.monitoring',
