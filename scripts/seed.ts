@@ -1,7 +1,7 @@
 // Loads the demo data (npm run seed): regions, users, facilities and demo cases told through the engine.
 // Idempotent: a second run changes nothing. Uses DATABASE_URL, or embedded PGlite in DOUDI_DATA_DIR — which
 // must not be held by a running `npm start` (PGlite is single-process; stop the service first).
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 import { createDb, migrate } from '../src/db/index.js';
 import { createLogger } from '../src/logger.js';
 import { seedDemo } from '../src/seed/index.js';
@@ -9,16 +9,7 @@ import { createService } from '../src/service.js';
 import { systemClock } from '../src/time/clock.js';
 
 async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      return 2;
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger(config);
   const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   try {

@@ -3,7 +3,7 @@
 // works. Demo users resolve from their fixed definitions (src/seed/users.ts) without opening the database —
 // so this works while `npm start` holds the PGlite directory. With DATABASE_URL set, the user is looked up in
 // the database first, so users created by an admin work too. The lifetime is TOKEN_TTL.
-import { ConfigError, loadConfig, type Config } from '../src/config.js';
+import { loadConfigOrExit, type Config } from '../src/config.js';
 import { createDb, findUserByUsername } from '../src/db/index.js';
 import type { Principal } from '../src/engine/types.js';
 import { signToken } from '../src/http/auth.js';
@@ -40,16 +40,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const username = args[0];
 
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      return 2;
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit(process.env);
 
   let principal = await fromDatabase(config, username);
   if (!principal) {

@@ -198,3 +198,16 @@ function describeIssue(issue: z.core.$ZodIssue, key: string, value: string | und
   if (value === undefined || secretKeys.has(key)) return message;
   return `${message} (got ${JSON.stringify(value)})`;
 }
+
+/** For the entry points (service, worker, scripts): the configuration, or every bad key on stderr and exit 2. */
+export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+}

@@ -2,25 +2,17 @@
  * The one place that builds things: config → logger → database → migrations → engine → (demo seed) → HTTP.
  * Shuts down gracefully on SIGINT/SIGTERM: stop accepting requests, drain, close the database.
  */
-import { loadConfig, ConfigError } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { createDb, migrate } from './db/index.js';
 import { createLogger } from './logger.js';
+import { onShutdown } from './shutdown.js';
 import { isEmptyDatabase, seedDemo } from './seed/index.js';
 import { startWorkers } from './scheduler/index.js';
 import { createService, loadTimeSettings } from './service.js';
 import { systemClock } from './time/clock.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger(config);
   if (config.jwtSecretIsDevDefault) {
     logger.warn('JWT_SECRET is not set: using the development secret. Set JWT_SECRET before real use.');
@@ -47,24 +39,11 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   logger.info(`Doudi listening on http://${config.host}:${config.port} (API docs at /docs)`);
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    try {
-      await app.close(); // stops accepting, waits for in-flight requests
-      await workers?.stop(); // lets the batch in progress commit
-      await database.close();
-      logger.info('stopped');
-      process.exit(0);
-    } catch (err) {
-      logger.error({ err }, 'error during shutdown');
-      process.exit(1);
-    }
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  onShutdown(logger, 'service', async () => {
+    await app.close(); // stops accepting, waits for in-flight requests
+    await workers?.stop(); // lets the batch in progress commit
+    await database.close();
+  });
 }
 
 main().catch((err) => {

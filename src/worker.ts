@@ -5,24 +5,16 @@
  * under a lease); set WORKER=off on the HTTP processes when workers run apart from them.
  * SIGTERM/SIGINT: finish the batch in progress, close the database, exit 0.
  */
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { createDb, migrate } from './db/index.js';
 import { createLogger } from './logger.js';
+import { onShutdown } from './shutdown.js';
 import { startWorkers } from './scheduler/index.js';
 import { createService, loadTimeSettings } from './service.js';
 import { systemClock } from './time/clock.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger(config);
   if (!config.databaseUrl) {
     logger.warn('DATABASE_URL is not set: the worker opens the embedded PGlite database, which only one process can hold. With `npm start` running, use WORKER=on there instead, or PostgreSQL.');
@@ -37,23 +29,10 @@ async function main(): Promise<void> {
   await loadTimeSettings(service, logger);
   const workers = startWorkers({ database, engine: service.engine, clock: service.clock, logger, config });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'worker shutting down');
-    try {
-      await workers.stop();
-      await database.close();
-      logger.info('worker stopped');
-      process.exit(0);
-    } catch (err) {
-      logger.error({ err }, 'error during worker shutdown');
-      process.exit(1);
-    }
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  onShutdown(logger, 'worker', async () => {
+    await workers.stop();
+    await database.close();
+  });
 }
 
 main().catch((err) => {

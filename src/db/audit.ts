@@ -1,21 +1,13 @@
 // The audit trail: one record per accepted event, hash-chained per case (see src/audit/hash.ts) and
 // append-only in the database (trigger in migrations/0001_audit_append_only.sql).
 import { asc, desc, eq } from 'drizzle-orm';
-import { auditHash, verifyChain, type ChainVerification } from '../audit/hash.js';
+import { auditHash, verifyChain, type AuditHashInput, type ChainVerification } from '../audit/hash.js';
 import { auditRecords, type AuditRecordRow } from './schema.js';
 import type { Db, Tx } from './types.js';
 import { isUuid } from './uuid.js';
 
 /** An event to record; seq, prevHash and hash are computed here. */
-export interface AuditAppend {
-  caseId: string;
-  eventType: string;
-  payload: unknown;
-  actorId: string;
-  actorRole: string;
-  stateBefore: string | null;
-  stateAfter: string;
-  machineVersion: number;
+export interface AuditAppend extends Omit<AuditHashInput, 'seq' | 'prevHash' | 'requestId' | 'at'> {
   requestId?: string | null;
   /** From the engine's clock. Hashed at millisecond precision, which is what a Date holds. */
   at: Date;

@@ -67,19 +67,9 @@ const auditPayload = (value: unknown) => JSON.parse(maskIdNumbers(JSON.stringify
 
 const requestHash = (caseId: string, body: unknown) => createHash('sha256').update(canonicalJson({ caseId, body })).digest('hex');
 
+/** Member rows as the survey gives them (zod already dropped any field it does not know). */
 function memberRows(input: HouseholdInput) {
-  return input.members.map((m) => ({
-    name: m.name,
-    idNumber: m.idNumber,
-    birthDate: m.birthDate,
-    sex: m.sex,
-    relation: m.relation,
-    labourCapacity: m.labourCapacity,
-    disabilities: m.disabilities,
-    seriousIllness: m.seriousIllness,
-    severeMentalDisorder: m.severeMentalDisorder,
-    selfCare: m.selfCare,
-  }));
+  return input.members.map((m) => ({ ...m }));
 }
 
 export function createCommands(deps: EngineDeps) {

@@ -20,13 +20,9 @@ import { parseDurationSeconds, type Config } from '../config.js';
 import { errors } from '../errors.js';
 import { regionPrefix } from './schemas/common.js';
 
-export interface Principal {
-  id: string;
-  username: string;
-  roles: Role[];
-  level: ReviewLevel | null;
-  region: string;
-}
+/** The caller as the token says: the engine's Principal (one definition for both layers). */
+export type { Principal } from '../engine/types.js';
+import type { Principal } from '../engine/types.js';
 
 /** The claims Doudi puts in a token, besides the registered ones (iss, iat, exp). */
 export const tokenClaimsSchema = z.object({

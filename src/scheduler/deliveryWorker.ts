@@ -21,6 +21,7 @@ import type { Db, WebhookDeliveryRow, WebhookRow } from '../db/index.js';
 import { claimDueDeliveries, findWebhooksByIds, markAttemptFailed, markDelivered } from '../db/webhooks.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../time/clock.js';
+import { createPollingLoop } from './pollingLoop.js';
 
 export interface DeliveryWorkerOptions {
   /** Deliveries claimed (and posted concurrently) per round. */
@@ -110,9 +111,6 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<
   const opts = { ...defaultDeliveryWorkerOptions, ...options };
   const doFetch = deps.fetch ?? globalThis.fetch;
   const log = deps.logger.child({ component: 'delivery-worker' });
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
 
   async function post(d: WebhookDeliveryRow, hook: WebhookRow): Promise<Outcome> {
     const body = deliveryBody(d);
@@ -192,43 +190,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<
     }
   }
 
-  function idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-  }
-
-  function start(): void {
-    if (running) return;
-    running = true;
-    loop = (async () => {
-      let errorDelay = opts.idleMs;
-      while (running) {
-        try {
-          const { claimed } = await runOnce();
-          errorDelay = opts.idleMs;
-          // A full batch suggests more are due: go again at once.
-          if (claimed < opts.batchSize && running) await idle(opts.idleMs);
-        } catch (err) {
-          log.error({ err }, 'delivery worker loop failed; retrying');
-          if (running) await idle(errorDelay);
-          errorDelay = Math.min(errorDelay * 2, 60_000);
-        }
-      }
-    })();
-  }
-
-  /** Stops after the posts in flight are answered (or time out) and their results recorded. */
-  async function stop(): Promise<void> {
-    running = false;
-    wake?.();
-    await loop;
-    loop = null;
-  }
+  // A full batch suggests more are due: go again at once. stop() waits for the posts in flight.
+  const { start, stop } = createPollingLoop({ name: 'delivery worker', logger: log, idleMs: opts.idleMs, runOnce, busy: (r) => r.claimed >= opts.batchSize });
 
   return { runOnce, drain, start, stop };
 }

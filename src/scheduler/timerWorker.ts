@@ -8,6 +8,7 @@
 import { claimDueTimers, failTimer, finishTimer, type Db, type TimerRow, type Tx } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../time/clock.js';
+import { createPollingLoop } from './pollingLoop.js';
 
 export interface TimerWorkerOptions {
   /** Timers claimed per transaction. */
@@ -36,9 +37,6 @@ export function retryDelayMs(attempts: number, baseMs: number): number {
 export function createTimerWorker(deps: TimerWorkerDeps, options: Partial<TimerWorkerOptions> = {}) {
   const opts = { ...defaultTimerWorkerOptions, ...options };
   const log = deps.logger.child({ component: 'timer-worker' });
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
 
   /** One batch in one transaction; returns how many timers it finished (fired or failed). */
   async function runOnce(): Promise<{ fired: number; failed: number }> {
@@ -77,43 +75,8 @@ export function createTimerWorker(deps: TimerWorkerDeps, options: Partial<TimerW
     }
   }
 
-  function idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-  }
-
-  function start(): void {
-    if (running) return;
-    running = true;
-    loop = (async () => {
-      let errorDelay = opts.idleMs;
-      while (running) {
-        try {
-          const { fired, failed } = await runOnce();
-          errorDelay = opts.idleMs;
-          if (fired + failed === 0 && running) await idle(opts.idleMs);
-        } catch (err) {
-          // The loop's own failure (database unreachable, ...): log, wait longer each time, go on.
-          log.error({ err }, 'timer worker loop failed; retrying');
-          if (running) await idle(errorDelay);
-          errorDelay = Math.min(errorDelay * 2, 60_000);
-        }
-      }
-    })();
-  }
-
-  /** Stops after the batch in progress commits (SIGTERM drains, it does not abandon). */
-  async function stop(): Promise<void> {
-    running = false;
-    wake?.();
-    await loop;
-    loop = null;
-  }
+  // Busy while a round finished timers: more may be due at once.
+  const { start, stop } = createPollingLoop({ name: 'timer worker', logger: log, idleMs: opts.idleMs, runOnce, busy: (r) => r.fired + r.failed > 0 });
 
   return { runOnce, drain, start, stop };
 }
