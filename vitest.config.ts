@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'tests/faults/**'], // npm run test:faults (vitest.faults.config.ts)
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

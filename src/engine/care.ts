@@ -157,7 +157,7 @@ export function createCare(deps: EngineDeps) {
     if (patch.maxWards != null && patch.maxWards < wards) {
       throw errors.validationFailed([{ path: 'body.maxWards', message: `the guardian has ${wards} wards now: the maximum cannot be lower` }]);
     }
-    const updated = await updateGuardian(db, id, patch);
+    const updated = Object.values(patch).some((v) => v !== undefined) ? await updateGuardian(db, id, patch) : g; // {} changes nothing (and drizzle refuses an empty SET)
     return guardianView(updated!, wards);
   }
 

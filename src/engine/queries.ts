@@ -122,8 +122,13 @@ export function createQueries(deps: EngineDeps) {
     if (!principal.roles.includes(role)) throw errors.forbidden({ roles: [role] }, `you do not hold role ${role}`);
     let after: { deadlineAt: Date | null; id: string } | undefined;
     if (q.after) {
-      const [t, id] = q.after.split('_');
-      after = { deadlineAt: t ? new Date(t) : null, id };
+      // `<deadline ISO or empty>_<case id>`, as `next` gives it; anything else is a client error, not a 500.
+      const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)?_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(q.after);
+      const deadlineAt = m?.[1] ? new Date(m[1]) : null;
+      if (!m || (deadlineAt && Number.isNaN(deadlineAt.getTime()))) {
+        throw errors.validationFailed([{ path: 'query.after', message: 'expected the next of the previous page' }]);
+      }
+      after = { deadlineAt, id: m[2] };
     }
     const page = await listInbox(db, {
       jurisdictionPrefix: principal.region,

@@ -28,7 +28,7 @@ import {
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { authenticate, registerAuth } from './auth.js';
-import { registerErrorHandlers } from './errorHandler.js';
+import { errorHandler, registerErrorHandlers } from './errorHandler.js';
 import { healthRoutes } from './routes/health.js';
 
 /** The app as routes see it: zod schemas type `request.body`, `request.query`, `request.params` and replies. */
@@ -66,6 +66,7 @@ export function buildApp(deps: AppDeps): App {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
+    frameworkErrors: errorHandler, // a bad URL (e.g. broken percent-encoding) or an over-long path parameter: BAD_REQUEST, not Fastify's own body
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -164,6 +164,8 @@ export class Load {
   readonly failures: Failure[] = [];
   /** 4xx answers: none is expected from this load. */
   readonly refusals: Failure[] = [];
+  /** Retried surveys whose earlier attempt had committed (409 DUPLICATE_RESIDENT naming the case): the case is adopted. */
+  readonly adopted: Failure[] = [];
   private stopped = false;
   private serial = 0;
 
@@ -227,10 +229,14 @@ export class Load {
         return r.json;
       }
       const failure: Failure = { id: cmd.id, kind: cmd.kind, status: 'status' in r ? r.status : null, error: 'error' in r ? r.error : undefined, body: 'status' in r ? JSON.stringify(r.json).slice(0, 300) : undefined, at: Date.now() };
+      // A retried survey whose earlier attempt did commit (its answer was lost): the household is there, in the case
+      // named here. (POST /households takes no Idempotency-Key.) Not acknowledged, so not counted as an ack.
+      if ('status' in r && cmd.kind === 'OPEN_CASE' && r.json?.code === 'DUPLICATE_RESIDENT' && this.opts.onFailure === 'retry' && this.failures.some((f) => f.id === cmd.id)) {
+        this.adopted.push(failure);
+        return { caseId: r.json.details.caseId, adopted: true };
+      }
       this.failures.push(failure);
       if ('status' in r && r.status < 500) {
-        // A retried survey whose first attempt did commit: the household is there, in the case named here.
-        if (cmd.kind === 'OPEN_CASE' && r.json?.code === 'DUPLICATE_RESIDENT' && this.opts.onFailure === 'retry') return { caseId: r.json.details.caseId, adopted: true };
         this.refusals.push(failure);
         return null;
       }
