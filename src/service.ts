@@ -46,6 +46,7 @@ export function createService(deps: ServiceDeps) {
     config: deps.config,
     logger: deps.logger,
     ready: () => deps.database.ping(),
+    verifyPrincipal: engine.assertActiveUser,
     registerRoutes: async (api) => {
       await caseRoutes(engine)(api);
       await referenceRoutes(engine)(api);

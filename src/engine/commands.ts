@@ -110,10 +110,20 @@ export function createCommands(deps: EngineDeps) {
   }
 
   /** POST /households: the survey creates the household, its members and a case in `survey`. */
-  async function openCase(meta: CommandMeta, rawInput: HouseholdInput): Promise<{ caseId: string }> {
+  async function openCase(meta: CommandMeta, rawInput: HouseholdInput, opts: { idempotencyKey?: string } = {}): Promise<CommandResult> {
     const input = checkMembers(structuredClone(rawInput));
     actorFor(meta.principal, 'SUBMIT_SURVEY'); // only enumerators survey
-    return db.transaction(async (tx) => {
+    const key = opts.idempotencyKey;
+    const hash = key ? requestHash('households', rawInput) : null;
+    const run = () => db.transaction(async (tx) => {
+      // A retried survey (the answer was lost) gets its case back instead of DUPLICATE_RESIDENT naming it.
+      if (key) {
+        const seen = await findIdempotency(tx, meta.principal.id, key);
+        if (seen) {
+          if (seen.requestHash !== hash || !seen.caseId) throw errors.idempotencyKeyReused(key);
+          return { caseId: seen.caseId, replayed: true };
+        }
+      }
       await assertVillage(tx, meta, input.villageCode);
       await assertNoOpenCaseFor(tx, input.members.map((m) => m.idNumber));
       const at = clock.now();
@@ -145,8 +155,18 @@ export function createCommands(deps: EngineDeps) {
         requestId: meta.requestId ?? null,
         at,
       });
-      return { caseId };
+      if (key && hash) {
+        const stored = await insertIdempotency(tx, { actorId: meta.principal.id, key, caseId, requestHash: hash, statusCode: 201, response: { caseId }, createdAt: at });
+        if (!stored) throw new IdempotencyRace();
+      }
+      return { caseId, replayed: false };
     });
+    try {
+      return await run();
+    } catch (e) {
+      if (e instanceof IdempotencyRace) return run();
+      throw e;
+    }
   }
 
   /** Turns the client's event into the machine's, with facts looked up (and locked) where needed. */

@@ -27,7 +27,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { authenticate, registerAuth } from './auth.js';
+import { authenticate, registerAuth, type Principal } from './auth.js';
 import { errorHandler, registerErrorHandlers } from './errorHandler.js';
 import { healthRoutes } from './routes/health.js';
 
@@ -47,6 +47,11 @@ export interface AppDeps {
   ready: () => Promise<void>;
   /** Adds the engine's routes. They run behind authentication; see the file comment. */
   registerRoutes?: (app: App) => void | Promise<void>;
+  /**
+   * Checks that a token's user still exists and is active (throws UNAUTHENTICATED otherwise), so that a
+   * deactivated or deleted user loses access before their token expires.
+   */
+  verifyPrincipal?: (principal: Principal) => Promise<void>;
 }
 
 /** 1 MiB: a household survey with all its members is a few KiB; anything near this limit is a mistake. */
@@ -103,6 +108,12 @@ export function buildApp(deps: AppDeps): App {
   // An encapsulated scope: the hook applies to the routes registered in it and nowhere else.
   app.register(async (api) => {
     api.addHook('onRequest', authenticate);
+    if (deps.verifyPrincipal) {
+      const verify = deps.verifyPrincipal;
+      api.addHook('onRequest', async (request) => {
+        if (request.principal) await verify(request.principal);
+      });
+    }
     await deps.registerRoutes?.(api);
   });
 

@@ -45,6 +45,21 @@ export function fromZodError(error: z.core.$ZodError, root = ''): AppError<'VALI
 }
 
 /** Map anything thrown while serving a request to an AppError. */
+/** Network errors and PostgreSQL's connection-class SQLSTATEs (08xxx; 57P01–03: shutdown, crash, cannot connect). */
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03']);
+
+/**
+ * The database is away (down, restarting, unreachable): the request may succeed later, so the answer is 503
+ * NOT_READY rather than 500. Drizzle wraps driver errors, so the chain of causes is searched.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (unavailableCodes.has(code) || /^08/.test(code))) return true;
+  }
+  return false;
+}
+
 export function toAppError(error: unknown, request?: FastifyRequest): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof z.core.$ZodError) return fromZodError(error);
@@ -62,6 +77,7 @@ export function toAppError(error: unknown, request?: FastifyRequest): AppError {
     return errors.validationFailed(issues);
   }
   if (isResponseSerializationError(error)) return errors.internal(error);
+  if (isDatabaseUnavailable(error)) return errors.notReady(error);
 
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -41,6 +41,20 @@ describe('authentication and jurisdiction', () => {
     expect(r.statusCode).toBe(401);
   });
 
+  it('401 for a validly signed token whose user is unknown or deactivated', async () => {
+    const { signToken } = await import('../../src/http/auth.js');
+    const { loadConfig } = await import('../../src/config.js');
+    const { insertUser } = await import('../../src/db/index.js');
+    const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'test-secret-test-secret-test-secret-42' });
+    const gone = await insertUser(svc.database.db, { username: 'left-the-job', displayName: '已离职', roles: ['officer'], jurisdiction: '411282', active: false });
+    for (const id of [gone.id, '00000000-0000-4000-8000-000000000099']) {
+      const token = signToken(config, { id, username: 'x', roles: ['officer'], level: null, region: '411282' }, '1h');
+      const r = await svc.app.inject({ method: 'GET', url: '/cases', headers: { authorization: `Bearer ${token}` } });
+      expect(r.statusCode).toBe(401);
+      expect(JSON.parse(r.body).message).toBe('This user no longer exists or has been deactivated');
+    }
+  });
+
   it('a county-B user sees nothing of county A: 404 for the case, its audit, and empty lists', async () => {
     const caseId = await newCase();
     for (const url of [`/cases/${caseId}`, `/cases/${caseId}/audit`, `/cases/${caseId}/audit/verify`]) {
@@ -109,6 +123,21 @@ describe('the survey', () => {
     expect(r.status).toBe(409);
     expect(r.body).toMatchObject({ code: 'DUPLICATE_RESIDENT', details: { caseId } });
     expect(JSON.stringify(r.body)).not.toContain(first.members[1].idNumber);
+  });
+
+  it('a survey retried with its Idempotency-Key gets its own case back, not DUPLICATE_RESIDENT', async () => {
+    const survey = sunSurvey();
+    const headers = { 'idempotency-key': 'survey-retry-1' };
+    const first = await svc.as('enumerator', 'POST', '/households', survey, headers);
+    const again = await svc.as('enumerator', 'POST', '/households', survey, headers);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.caseId).toBe(first.body.caseId);
+    expect(await auditCount(first.body.caseId)).toBe(1);
+    const other = await svc.as('enumerator', 'POST', '/households', sunSurvey(), headers);
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
   it('UPDATE_SURVEY replaces the members while in survey; screening then reads the new facts', async () => {

@@ -51,15 +51,18 @@ export function caseRoutes(engine: Engine) {
       {
         schema: {
           tags: ['cases'],
-          summary: 'Survey a household (入户普查): creates the household and its case in `survey`',
+          summary: 'Survey a household (入户普查): creates the household and its case in `survey` (Idempotency-Key optional)',
           body: householdInputSchema,
           response: { 201: caseView.extend({ caseId: z.string() }), ...errorsDoc },
         },
       },
       async (request, reply) => {
         const principal = principalOf(request.principal);
-        const { caseId } = await engine.openCase({ principal, requestId: request.id }, request.body);
+        const { caseId, replayed } = await engine.openCase({ principal, requestId: request.id }, request.body, {
+          idempotencyKey: parseIdempotencyKey(request.headers['idempotency-key']),
+        });
         reply.code(201).header('location', `/cases/${caseId}`);
+        if (replayed) reply.header('idempotent-replayed', 'true');
         return { caseId, ...(await engine.getCase(principal, caseId)) };
       },
     );
