@@ -7,6 +7,10 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'tests/faults/**'], // npm run test:faults (vitest.faults.config.ts)
     pool: 'forks',
+    // Vitest's default is CPUs − 1, i.e. one worker on these 2-core machines: the suite would run serially.
+    maxWorkers: 2,
+    // Prepares a migrated PGlite template once per run (tests/helpers/globalSetup.ts).
+    globalSetup: ['tests/helpers/globalSetup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -21,6 +21,8 @@ export interface DbOptions {
   databaseUrl?: string;
   /** PGlite data directory; 'memory://' for a throwaway database. Ignored when databaseUrl is set. */
   dataDir: string;
+  /** PGlite only: start from this data directory tarball (PGlite's dumpDataDir) instead of an empty cluster. */
+  loadDataDir?: Blob;
   /** Connection pool size for postgres.js. */
   maxConnections?: number;
   logger?: DbLogger;
@@ -32,6 +34,8 @@ export interface DbHandle {
   close(): Promise<void>;
   /** Resolves when the database answers a trivial query; rejects otherwise (for readiness checks). */
   ping(): Promise<void>;
+  /** The embedded PGlite instance (pglite kind only), e.g. to dump its data directory. */
+  pglite?: PGlite;
 }
 
 export async function createDb(options: DbOptions): Promise<DbHandle> {
@@ -62,12 +66,14 @@ export async function createDb(options: DbOptions): Promise<DbHandle> {
   }
 
   if (!options.dataDir.includes('://')) await mkdir(options.dataDir, { recursive: true });
-  const client = await PGlite.create(options.dataDir);
+  // A prepared data directory (a tarball from dumpDataDir) skips initdb: tests start from a migrated template.
+  const client = await PGlite.create(options.dataDir, options.loadDataDir ? { loadDataDir: options.loadDataDir } : undefined);
   const db: Db = drizzlePglite({ client, schema, logger: queryLogger });
   logger?.info({ kind: 'pglite', dataDir: options.dataDir }, 'database opened');
   return {
     db,
     kind: 'pglite',
+    pglite: client,
     close: () => client.close(),
     ping: async () => {
       await db.execute(sql`select 1`);

@@ -72,7 +72,7 @@ describe('README walk-through', () => {
   });
 
   it('walks the Sun household from survey to placement, then the service stops cleanly on SIGTERM', async () => {
-    const run = spawnSync('bash', ['-e', '-c', walkthrough()], { cwd: root, env: { ...env, BASE: base }, encoding: 'utf8', timeout: 240_000 });
+    const run = spawnSync('bash', ['-e', '-c', walkthrough()], { cwd: root, env: { ...env, BASE: base }, encoding: 'utf8', timeout: 420_000 });
     expect(run.status, `${run.stdout}\n${run.stderr}\n${serverOutput}`).toBe(0);
     const [first, care] = run.stdout.trim().split('--- care\n');
     const lines = first.trim().split('\n');
@@ -97,5 +97,5 @@ describe('README walk-through', () => {
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(serverOutput).not.toMatch(/(?<!\d)\d{17}[\dXx](?!\d)/);
-  }, 300_000);
+  }, 480_000);
 });

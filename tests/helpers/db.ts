@@ -1,7 +1,9 @@
 // A migrated database of its own for each test file: in-memory PGlite by default, or — when DATABASE_URL
 // names a PostgreSQL server — a fresh database created on that server and dropped on close.
 // (Tests are the one place besides main.ts that read process.env: the runner chooses the database.)
+import { readFile } from 'node:fs/promises';
 import postgres from 'postgres';
+import { inject } from 'vitest';
 import { createDb, type DbHandle } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 
@@ -14,7 +16,11 @@ export function testDbKind(): 'postgres' | 'pglite' {
 export async function createTestDb(): Promise<TestDb> {
   const url = process.env.DATABASE_URL;
   if (!url) {
-    const handle = await createDb({ dataDir: 'memory://' });
+    // Start from the migrated template that globalSetup prepared (see globalSetup.ts); migrate() then has
+    // nothing to do, but still runs, so a file run alone (without the template) works too.
+    const template = inject('pgliteTemplate');
+    const loadDataDir = template ? new Blob([await readFile(template)]) : undefined;
+    const handle = await createDb({ dataDir: 'memory://', loadDataDir });
     await migrate(handle);
     return handle;
   }
