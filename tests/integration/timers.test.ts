@@ -109,7 +109,10 @@ describe('durable timers', () => {
     expect(t.filter((x) => x.status === 'pending').map((x) => x.key).every((k) => k.includes('evaluationSubmitted'))).toBe(true);
   });
 
-  it('dispersed care: one revisit reminder per due revisit, 3 days before it is due', async () => {
+  it('dispersed care: one revisit reminder per due revisit, 3 days before it is due, in the inbox and on the webhook', async () => {
+    const hook = rows<{ id: string }>(
+      await svc.database.db.execute(sql`insert into webhooks (region_prefix, url, secret, created_by) values ('411282108', 'http://127.0.0.1:9/sms', 'secret', 'test') returning id`),
+    )[0];
     const caseId = await toReview();
     for (const who of ['village', 'township', 'county'] as const) await send(who, caseId, { type: 'APPROVE' });
     svc.clock.advanceDays(7);
@@ -140,6 +143,11 @@ describe('durable timers', () => {
     expect(await visitorCount()).toBe(2);
     await worker.drain();
     expect(await visitorCount()).toBe(2);
+    // One delivery per reminder on the webhook as well, not one per recipient or per drain.
+    const deliveries = rows<{ n: string }>(
+      await svc.database.db.execute(sql`select count(*)::text as n from webhook_deliveries where webhook_id = ${hook.id} and payload->>'kind' = 'revisit_reminder' and payload->>'caseId' = ${caseId}`),
+    );
+    expect(Number(deliveries[0].n)).toBe(2);
   });
 
   it('one failing timer is retried with backoff and stops nothing else', async () => {
