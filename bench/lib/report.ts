@@ -1,0 +1,382 @@
+// The summary printed at the end of a run and docs/benchmarks.md.
+import type { Results, StepResult } from '../run.js';
+import { fmt } from './util.js';
+
+const TARGET = { ratio: 0.7, overdueP95Ms: 5, rssMb: 250 };
+
+interface Row {
+  figure: string;
+  measured: string;
+  target: string;
+  verdict: string;
+}
+
+const ms = (n: number | undefined, d = 1) => (n === undefined || !Number.isFinite(n) ? 'n/a' : `${fmt(n, d)} ms`);
+const pct = (n: number | null | undefined) => (n === null || n === undefined || !Number.isFinite(n) ? 'n/a' : `${fmt(n)}%`);
+const verdict = (ok: boolean | null) => (ok === null ? '—' : ok ? 'met' : '**missed**');
+
+function ratioOf(s: StepResult): number | null {
+  return s.pgbench ? s.http.rps / s.pgbench.tps : null;
+}
+
+function rows(r: Results): Row[] {
+  const out: Row[] = [];
+  if (r.seed) {
+    const s = r.seed;
+    out.push({
+      figure: '1. Seed',
+      measured: s.reused
+        ? `${fmt(s.sizes.total)} cases (reused from an earlier seed: ${fmt(s.ms.total / 1000)} s then)`
+        : `${fmt(s.sizes.total)} cases in ${fmt(s.ms.total / 1000)} s (${fmt(s.sizes.total / (s.ms.total / 1000))} cases/s overall; copy and index rebuild at ${fmt(s.sizes.total / ((s.ms.rows + (s.ms.indexes ?? 0)) / 1000))} cases/s)`,
+      target: 'fast (COPY or batched inserts)',
+      verdict: '—',
+    });
+  }
+  if (r.commands) {
+    for (const s of r.commands.steps) {
+      const ratio = ratioOf(s);
+      out.push({
+        figure: `2. Commands over HTTP, ${s.connections} connections`,
+        measured: `${fmt(s.http.rps)} commands/s (p50 ${ms(s.http.latency.p50, 0)}, p99 ${ms(s.http.latency.p99, 0)}); ceiling ${fmt(s.pgbench?.tps ?? NaN)} tx/s (pgbench), ${fmt(s.postgresJs?.tps ?? NaN)} tx/s (postgres.js); **ratio ${ratio === null ? 'n/a' : ratio.toFixed(2)}**`,
+        target: `≥ ${TARGET.ratio} of the ceiling`,
+        verdict: verdict(ratio === null ? null : ratio >= TARGET.ratio),
+      });
+    }
+  }
+  if (r.overdue) {
+    const o = r.overdue.countyPages;
+    out.push({
+      figure: `3. GET /overdue, county page of 50, ${fmt(r.overdue.cases)} cases`,
+      measured: `server p50 ${ms(o.serverP50, 2)}, p95 ${ms(o.serverP95, 2)} (client on loopback: p50 ${ms(o.clientP50, 2)}, p95 ${ms(o.clientP95, 2)})`,
+      target: `p95 < ${TARGET.overdueP95Ms} ms server time, at 1,000,000 cases`,
+      verdict: r.overdue.cases < 1_000_000 ? `${verdict(o.serverP95 < TARGET.overdueP95Ms)} (at ${fmt(r.overdue.cases)} cases, not 1,000,000)` : verdict(o.serverP95 < TARGET.overdueP95Ms),
+    });
+  }
+  if (r.timers) {
+    const t = r.timers;
+    out.push({
+      figure: `4. ${fmt(t.timers)} due timers, 2 worker processes`,
+      measured: `${fmt(t.drainSeconds, 1)} s, ${fmt(t.transitionsPerSecond)} transitions/s; duplicates ${t.duplicates}, lost ${t.lost}`,
+      target: 'duplicates 0, lost 0',
+      verdict: verdict(t.duplicates === 0 && t.lost === 0),
+    });
+  }
+  if (r.rss) {
+    out.push({
+      figure: '5. Service RSS under load',
+      measured: `peak ${fmt(r.rss.peakMb)} MB (${r.rss.peakStep}; idle ${fmt(r.rss.idleMb)} MB${r.rss.overduePeakMb ? `; ${fmt(r.rss.overduePeakMb)} MB serving /overdue` : ''})`,
+      target: `< ${TARGET.rssMb} MB`,
+      verdict: verdict(Math.max(r.rss.peakMb, r.rss.overduePeakMb ?? 0) < TARGET.rssMb),
+    });
+  }
+  if (r.pglite) {
+    for (const s of r.pglite.steps) {
+      const pg = r.commands?.steps.find((x) => x.connections === s.connections);
+      out.push({
+        figure: `6. Commands on PGlite (${fmt(r.pglite.cases)} cases), ${s.connections} connections`,
+        measured: `${fmt(s.http.rps)} commands/s (p50 ${ms(s.http.latency.p50, 0)}, p99 ${ms(s.http.latency.p99, 0)})${pg ? `; ${(s.http.rps / pg.http.rps).toFixed(2)}× PostgreSQL's` : ''}; RSS peak ${fmt(s.rssPeakMb)} MB`,
+        target: 'reported (when to move to PostgreSQL)',
+        verdict: '—',
+      });
+    }
+  }
+  return out;
+}
+
+export function renderSummary(r: Results): string {
+  const table = rows(r);
+  const w = [Math.max(6, ...table.map((x) => x.figure.length)), Math.max(8, ...table.map((x) => x.measured.length))];
+  const lines = [`${'figure'.padEnd(w[0])}  ${'measured'.padEnd(w[1])}  target / verdict`];
+  for (const x of table) lines.push(`${x.figure.padEnd(w[0])}  ${x.measured.replaceAll('**', '').padEnd(w[1])}  ${x.target} → ${x.verdict.replaceAll('**', '')}`);
+  return lines.join('\n');
+}
+
+const perOp = (cpuSeconds: number | null | undefined, ops: number) =>
+  cpuSeconds === null || cpuSeconds === undefined || !(ops > 0) ? 'n/a' : `${fmt((1000 * cpuSeconds) / ops, 2)} ms`;
+
+function stepTable(steps: StepResult[], withCeiling: boolean): string {
+  const head = withCeiling
+    ? '| connections | HTTP commands/s | p50 | p90 | p99 | non-2xx | errors | pgbench tx/s | pgbench mean latency | **ratio HTTP / pgbench** | postgres.js tx/s | ratio HTTP / postgres.js |\n|---|---|---|---|---|---|---|---|---|---|---|---|'
+    : '| connections | HTTP commands/s | p50 | p90 | p99 | non-2xx | errors | service CPU (one core = 100%) | machine CPU | service RSS peak |\n|---|---|---|---|---|---|---|---|---|---|';
+  const body = steps.map((s) => {
+    const base = `| ${s.connections} | ${fmt(s.http.rps)} | ${ms(s.http.latency.p50, 0)} | ${ms(s.http.latency.p90, 0)} | ${ms(s.http.latency.p99, 0)} | ${s.http.non2xx} | ${s.http.errors}`;
+    if (!withCeiling) return `${base} | ${pct(s.cpu.serviceCorePct)} | ${pct(s.cpu.machinePct)} | ${fmt(s.rssPeakMb)} MB |`;
+    const ratio = ratioOf(s);
+    const ratioJs = s.postgresJs ? s.http.rps / s.postgresJs.tps : null;
+    return `${base} | ${fmt(s.pgbench?.tps ?? NaN)} | ${ms(s.pgbench?.latencyMs.mean, 1)} | **${ratio?.toFixed(2) ?? 'n/a'}** | ${fmt(s.postgresJs?.tps ?? NaN)} | ${ratioJs?.toFixed(2) ?? 'n/a'} |`;
+  });
+  return [head, ...body].join('\n');
+}
+
+/** Where the CPU went, per command or transaction: the service process, PostgreSQL's backends, the client. */
+function cpuTable(steps: StepResult[]): string {
+  const head = '| connections | load average before | machine CPU busy (HTTP step) | service process (one core = 100%) | **service CPU per command** | PostgreSQL CPU per command (HTTP) | PostgreSQL CPU per transaction (pgbench) | PostgreSQL CPU per transaction (postgres.js) | postgres.js client CPU per transaction |\n|---|---|---|---|---|---|---|---|---|';
+  const body = steps.map((s) => {
+    const tx = s.pgbench ? s.pgbench.transactions : 0;
+    const js = s.postgresJs ? s.postgresJs.transactions : 0;
+    return `| ${s.connections} | ${s.loadBefore} | ${pct(s.cpu.machinePct)} | ${pct(s.cpu.serviceCorePct)} | **${perOp(s.cpu.serviceCpuSeconds, s.http.ok)}** | ${perOp(s.cpu.pgCpuSeconds, s.http.ok)} | ${perOp(s.pgbench?.pgCpuSeconds, tx)} | ${perOp(s.postgresJs?.pgCpuSeconds, js)} | ${perOp(s.postgresJs?.clientCpuSeconds, js)} |`;
+  });
+  return [head, ...body].join('\n');
+}
+
+function kinds(steps: StepResult[]): string {
+  const all: Record<string, number> = {};
+  const fails: Record<string, number> = {};
+  for (const s of steps) {
+    for (const [k, v] of Object.entries(s.http.byKind)) all[k] = (all[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(s.http.failures)) fails[k] = (fails[k] ?? 0) + v;
+  }
+  const total = Object.values(all).reduce((a, b) => a + b, 0);
+  const mix = Object.entries(all).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v)} (${fmt((100 * v) / Math.max(1, total))}%)`).join(', ');
+  const f = Object.entries(fails).map(([k, v]) => `${k}: ${v}`).join(', ');
+  return `Acknowledged commands in the measured steps: ${mix || 'none'}. Refused: ${f || 'none'}.`;
+}
+
+export function renderReport(r: Results): string {
+  const m = r.machine;
+  const L: string[] = [];
+  const p = (s = '') => L.push(s);
+  p('# Benchmarks');
+  p();
+  p('`npm run bench` seeds a PostgreSQL database with N cases and measures six figures: the seed itself, command');
+  p('throughput over HTTP against its SQL ceiling, `GET /overdue` latency, the two-worker timer drain, the');
+  p("service's memory under load, and the same command mix on embedded PGlite. This file is written by the benchmark");
+  p('(`bench/lib/report.ts`); rerun it rather than editing the figures. The benchmark is not part of `npm test` or CI.');
+  p();
+  p('## This run');
+  p();
+  p(`- Command: \`${r.command}\``);
+  p(`- Date: ${m.date} (wall time ${fmt(r.wallSeconds / 60, 1)} min)`);
+  p(`- Machine: ${m.cpus} CPUs (\`nproc\`; ${m.cpuModel}), ${m.memoryGiB} GiB memory, ${m.os}`);
+  p(`- PostgreSQL: ${m.postgres}, on the same machine (loopback). Settings: ${Object.entries(m.pgSettings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  p(`- Node ${m.node}; commit ${m.commit}`);
+  p(`- Load average when the run started: ${m.loadAtStart}; active backends of other databases on the server: ${m.otherDatabaseBackends}. The machine is shared: other work ran during the run (the load average before each load step is in section 2). Rates and latencies depend on the CPU the processes got; the CPU time per command or transaction (section 2) depends much less on it.`);
+  p();
+  p('## Figures');
+  p();
+  p('| figure | measured | target | verdict |');
+  p('|---|---|---|---|');
+  for (const x of rows(r)) p(`| ${x.figure} | ${x.measured} | ${x.target} | ${x.verdict} |`);
+  p();
+
+  if (r.seed) {
+    const s = r.seed;
+    p('## 1. Seed');
+    p();
+    p(`${fmt(s.sizes.total)} cases: ${fmt(s.sizes.bulk)} spread over the six counties of 三门峡市 and ${s.states.length} states, ${fmt(s.sizes.mix)} in the pools the HTTP mix acts on (苏村乡 of 灵宝市 and 洪阳镇 of 渑池县, where the demo users work), ${fmt(s.sizes.ceiling)} for the SQL ceiling. ` +
+      `${fmt(s.templates)} template cases were first told through the engine (${fmt(s.templateCommands)} real commands), then copied with \`INSERT … SELECT\` over a \`generate_series\` plan, 50,000 cases per chunk, with fresh ids rewritten into each snapshot (\`context.caseId\`, member ids, village code). ` +
+      'During the copy the secondary indexes of the four tables are dropped (and rebuilt afterwards from their own definitions) and per-row triggers, i.e. foreign-key checks, are off (`session_replication_role = replica`): every reference points at a row of the same plan.');
+    p();
+    p(`| step | time |\n|---|---|\n| reference data, demo seed, regions | ${fmt(s.ms.reference / 1000, 1)} s |\n| ${s.templates} template cases through the engine | ${fmt(s.ms.templates / 1000, 1)} s |\n| plan (ids, templates, villages) | ${fmt(s.ms.plan / 1000, 1)} s |\n| households, members, cases, timers (secondary indexes dropped, triggers off) | ${fmt(s.ms.rows / 1000, 1)} s |\n| the dropped indexes rebuilt | ${fmt((s.ms.indexes ?? 0) / 1000, 1)} s |\n| genesis audit records (${fmt(s.counts.audit_records ?? 0)} in all) | ${fmt(s.ms.audit / 1000, 1)} s |\n| finish (timers already due marked fired, VACUUM ANALYZE) | ${fmt(s.ms.finish / 1000, 1)} s |\n| **total** | **${fmt(s.ms.total / 1000, 1)} s** |`);
+    p();
+    p(`Rows: ${Object.entries(s.counts).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}. Sizes: ${Object.entries(s.sizesMb).map(([k, v]) => `${k} ${fmt(v)} MB`).join(', ')} (with indexes and TOAST).`);
+    p();
+    p(`States: ${s.states.map((x) => `${x.state} ${fmt(x.n)}`).join(', ')}. Open cases past their step's deadline: ${fmt(s.overdue.overdue)} of ${fmt(s.overdue.open)} (${fmt((100 * s.overdue.overdue) / Math.max(1, s.overdue.open), 1)}%).`);
+    p();
+  }
+
+  if (r.commands) {
+    const c = r.commands;
+    p('## 2. Command throughput over HTTP, and the ceiling');
+    p();
+    p('The service runs as users run it (`node --import tsx src/main.ts`, `NODE_ENV=production`, `WORKER=off`, `LOG_LEVEL=warn`, its default pool of 10 database connections). [autocannon](https://github.com/mcollina/autocannon) keeps 16, then 64, connections busy for ' +
+      `${r.args.duration} s each (after ${r.args.warmup} s of unmeasured warm-up) with \`POST /cases/:id/events\`: 45% \`APPROVE\` (by the reviewer of the case's current level), 45% \`RECORD_REVISIT\` (dated today, China time), 10% \`FILE_OBJECTION\` (during the 7-day notice). ` +
+      'Every command carries `If-Match` with the row version from the previous answer\'s `ETag`, so the version check runs; each is one transaction that locks the case, writes snapshot, mirrored columns and timers, and appends a hash-chained audit record. A case approved at one level goes on to the next level\'s queue, then to the objections; a case is never in flight twice.');
+    p();
+    p(stepTable(c.steps, true));
+    p();
+    p('Where the CPU goes (from `/proc/<pid>/stat` of the service process and of the PostgreSQL backends serving each step; CPU time is what the processes used, whatever else ran on the machine):');
+    p();
+    p(cpuTable(c.steps));
+    p();
+    p(kinds(c.steps));
+    p();
+    const expected = c.check.acknowledged + c.check.inFlightAtStop;
+    p(`Checks after the run (warm-ups included): ${fmt(c.check.acknowledged)} commands acknowledged (2xx), ${fmt(c.check.refused)} refused, ${c.check.inFlightAtStop} still in flight when autocannon stopped a step (they complete unobserved); ` +
+      `the database holds ${fmt(c.check.serverCommits)} row-version increments on the cases the mix touched (expected ${fmt(expected)}: ${c.check.serverCommits === expected ? 'equal' : '**different**'}) and ${fmt(c.check.auditRecords)} new audit records (${c.check.auditRecords === c.check.serverCommits ? 'one per committed command' : '**not one per committed command**'}); ` +
+      `${c.check.chainsVerified} of ${c.check.chainsVerified + c.check.chainsBroken} sampled hash chains verify through \`GET /cases/:id/audit/verify\`.`);
+    p();
+    p('**The ceiling** is the command\'s essential SQL without the service, on ' + `${fmt(c.ceilingCases)} copies of the revisit template: \`BEGIN; SELECT * FROM cases … FOR UPDATE; UPDATE cases SET snapshot = …, deadline_at = …, updated_at = now(), row_version = row_version + 1; SELECT seq, hash FROM audit_records … ORDER BY seq DESC LIMIT 1; INSERT INTO audit_records …; COMMIT\` ` +
+      '(the snapshot rewritten in full, an indexed column changed as a revisit does, so no HOT update). pgbench runs it in prepared mode (`bench/lib/commands.ts`, `pgbenchScript`); postgres.js runs the same from Node, parsing the snapshot and sending it back, as the engine does.');
+    p();
+    if (c.profile) {
+      p(`**Profile of the service** (\`node --cpu-prof\`, ${r.args.duration} s of the mix at ${r.args.connections[0]} connections, ${fmt(c.profile.busyMs / 1000, 1)} s of CPU; each sample counted for the nearest frame of a library or of Doudi's code, so socket writes count for the driver or for Fastify):`);
+      p();
+      p('| where | share of the service\'s CPU |\n|---|---|');
+      for (const x of c.profile.shares) p(`| ${x.category} | ${fmt(x.pct, 1)}% |`);
+      p();
+    }
+    if (Object.keys(c.statementsPerCommand).length) {
+      p(`SQL statements per command in the service (counted from its debug query log, BEGIN/COMMIT not included): ${Object.entries(c.statementsPerCommand).map(([k, v]) => `${k} ${v}`).join(', ')}; the ceiling has 4.`);
+      p();
+    }
+  }
+
+  if (r.overdue) {
+    const o = r.overdue;
+    p('## 3. `GET /overdue` at ' + fmt(o.cases) + ' cases');
+    p();
+    p(`The city supervisor (\`city-supervisor\`, jurisdiction 4112) reads county pages of 50 rows — the first page of each of the six counties and the next four keyset pages (\`after=nextAfter\`) — one request at a time, 20 rounds, after a warm-up. ` +
+      '**Server time** is Fastify\'s `responseTime` for each request, read from the service\'s own log (`LOG_LEVEL=info` for this phase only): from the request\'s arrival to the end of the response, including authentication, validation, the queries and serialization. Client time is measured on loopback and adds the HTTP round trip.');
+    p();
+    p('| query | requests | server p50 | server p95 | server p99 | client p50 | client p95 | rows per page |\n|---|---|---|---|---|---|---|---|');
+    for (const [name, s] of [['county pages (first and keyset)', o.countyPages], ['county, first pages', o.firstPages], ['county, keyset pages', o.keysetPages], ['whole city (loose index scan, merged)', o.cityPages], ['township 411282108', o.townshipPages], ['`GET /overdue/summary`', o.summary]] as const) {
+      p(`| ${name} | ${s.n} | ${ms(s.serverP50, 2)} | ${ms(s.serverP95, 2)} | ${ms(s.serverP99, 2)} | ${ms(s.clientP50, 2)} | ${ms(s.clientP95, 2)} | ${name.includes('summary') ? '—' : fmt(s.rowsPerPage, 1)} |`);
+    }
+    p();
+    if (o.queryOnly) {
+      p(`The page's query alone — \`listOverdue\` of \`src/db/overdue.ts\` called from the benchmark process, the same first and keyset county pages, ${o.queryOnly.n} times — took p50 ${ms(o.queryOnly.p50, 2)}, p95 ${ms(o.queryOnly.p95, 2)}, a loopback round trip included: the rest of the server time is authentication, validation and serializing 50 items.`);
+      p();
+    }
+    p(`Overdue open cases: ${fmt(o.overdueTotal)} (${Object.entries(o.perCounty).map(([k, v]) => `${k}: ${fmt(v)}`).join(', ')}).`);
+    p();
+  }
+
+  if (r.timers) {
+    const t = r.timers;
+    p(`## 4. Timer drain: ${fmt(t.timers)} due timers, two worker processes`);
+    p();
+    p(`${fmt(t.timers)} cases whose 7-day public notice ended two days ago, each with its due \`notice_end\` timer, inserted in one transaction while two \`src/worker.ts\` processes (as \`npm run worker\`; default \`WORKER_BATCH\`=${t.batch}, \`WORKER_IDLE_MS\`=1000) were polling. ` +
+      'Each firing is a real transition through the engine (`NOTICE_PERIOD_ENDED`: `publicity.open` → `awaitingPlacement`, its audit record, its new placement deadline and timers), committed in the transaction that marks the timer done.');
+    p();
+    const workerCpu = t.workerCpuSeconds.reduce((a, b) => a + b, 0);
+    p(`| drain time (commit of the timers → last fired) | timers/s | transitions/s | done | still pending | failed | duplicates | lost | worker CPU (s) | worker CPU per timer | worker exit codes (SIGTERM) |\n|---|---|---|---|---|---|---|---|---|---|---|\n| ${fmt(t.drainSeconds, 1)} s | ${fmt(t.timersPerSecond)} | ${fmt(t.transitionsPerSecond)} | ${fmt(t.done)} | ${t.pendingLeft} | ${t.failed} | ${t.duplicates} | ${t.lost} | ${t.workerCpuSeconds.map((x) => fmt(x, 1)).join(' + ')} | ${fmt((1000 * workerCpu) / Math.max(1, t.done), 2)} ms | ${t.workerExitCodes.join(', ')} |`);
+    p();
+    p(`Each worker used ${t.workerCpuSeconds.map((x) => fmt((100 * x) / t.drainSeconds)).join(' and ')}% of a core during the drain: a firing costs about what an HTTP command costs the service (section 2), so the drain rate follows the CPU the workers and PostgreSQL get.`);
+    p();
+    p(`Outcomes: ${Object.entries(t.outcomes).map(([k, v]) => `\`${k}\` ${fmt(v)}`).join(', ')}. Duplicates: cases with more than one \`NOTICE_PERIOD_ENDED\` audit record. Lost: cases not in \`awaitingPlacement\` at the end.`);
+    p();
+  }
+
+  if (r.rss) {
+    p('## 5. Service memory');
+    p();
+    p(`RSS of the service process (\`VmRSS\` from \`/proc/<pid>/status\`, sampled every 200 ms): ${fmt(r.rss.idleMb)} MB after start-up, peak ${fmt(r.rss.peakMb)} MB during ${r.rss.peakStep}` +
+      `${r.rss.overduePeakMb ? `, ${fmt(r.rss.overduePeakMb)} MB while serving \`/overdue\`` : ''}, with ${fmt(r.seed?.sizes.total ?? 0)} cases in the database. ` +
+      'The service runs as `npm start` runs it: TypeScript through tsx\'s loader, which keeps a second JavaScript heap (the module-loader thread) and the compiled sources in memory.');
+    if (r.rss.bundled) {
+      p();
+      p(`For comparison, the same service bundled to one JavaScript file with esbuild (\`--packages=external\`) and run by plain \`node\`: ${fmt(r.rss.bundled.idleMb)} MB after start-up, peak ${fmt(r.rss.bundled.peakMb)} MB under the same load (${fmt(r.rss.bundled.rps)} commands/s).`);
+    }
+    p();
+  }
+
+  if (r.pglite) {
+    const g = r.pglite;
+    p(`## 6. The same commands on embedded PGlite (${fmt(g.cases)} cases)`);
+    p();
+    p(`The service without \`DATABASE_URL\` (PGlite in a data directory, as \`npm start\` on a fresh checkout), seeded the same way (${fmt(g.seedSeconds)} s), the same mix and steps.`);
+    p();
+    p(stepTable(g.steps, false));
+    p();
+    p(kinds(g.steps));
+    p(`Checks: ${fmt(g.check.acknowledged)} acknowledged, ${fmt(g.check.serverCommits)} row-version increments, ${fmt(g.check.auditRecords)} audit records; ${g.check.chainsVerified} of ${g.check.chainsVerified + g.check.chainsBroken} sampled chains verify.`);
+    p();
+  }
+
+  const notes = missNotes(r);
+  p('## Notes on the targets');
+  p();
+  for (const n of notes) {
+    p(n);
+    p();
+  }
+
+  p('## How the data is built, and what it leaves out');
+  p();
+  p('- Every template case is a real case: told through the engine with the seed\'s `Story` helper, by the demo user of each step, on a manual clock ending at the time of the run. Its snapshot, mirrored columns, deadlines and timers are copied; the copies get fresh case, household and member ids (also inside the snapshot) and a village code of their own. Bulk people get synthetic 18-character ID numbers (`99…`), unique and never valid, so they never collide with a real resident or with each other.');
+  p('- Templates exist at a few ages per state (e.g. review at 1, 4 and 12 days): deadlines take a few distinct values per state rather than a continuum, which is what makes a share of them overdue. Timers that fell due before the run are stored as already fired.');
+  p('- Bulk cases have no audit records (only the cases commands touch get a genesis record, `BENCH_IMPORT`); a production database would hold about ten per case, which makes the audit table and its index larger but not the per-command work (one index lookup of the last record).');
+  p('- The HTTP mix acts on cases in two townships, where the demo users work; the bulk is spread over all six counties.');
+  p('- autocannon, pgbench and the service share the machine with PostgreSQL: on 2 CPUs the load generator takes part of the CPU the service could use.');
+  p();
+  p('## Run it');
+  p();
+  p('```bash');
+  p('npm run bench                          # 100,000 cases, all six figures, writes docs/benchmarks.md');
+  p('npm run bench -- --cases 1000000       # the figures at 1,000,000 cases');
+  p('npm run bench -- --only commands --reuse --duration 30   # one figure again on the same data, printed only');
+  p('```');
+  p();
+  p(`This run took ${fmt(r.wallSeconds / 60, 1)} min: ${Object.entries(r.phaseSeconds).map(([k, v]) => `${k} ${fmt(v / 60, 1)} min`).join(', ')}. The seed grows with \`--cases\`; the other phases do not (the timer drain grows with \`--timers\`).`);
+  p();
+  p('Flags: `--cases N`, `--only seed,commands,overdue,timers,rss,pglite`, `--duration S` (per load step), `--warmup S`, `--connections 16,64`, `--timers N`, `--pglite-cases N`, `--reuse` (keep `doudi_bench` if it holds the same number of cases), `--server URL` (default `postgres://postgres@127.0.0.1:5432`), `--database NAME` (default `doudi_bench`, dropped and created), `--port N`, `--out FILE` / `--no-out`. A run with `--only` prints its figures and writes no file unless `--out` is given. Needs `pgbench` (`/usr/lib/postgresql/15/bin/pgbench`, or `$PGBENCH`).');
+  p();
+  return L.join('\n');
+}
+
+/** A note for each missed target: the cause, with the evidence measured in this run, and what would close it. */
+function missNotes(r: Results): string[] {
+  const out: string[] = [];
+  if (r.commands) {
+    const missed = r.commands.steps.filter((s) => (ratioOf(s) ?? 1) < TARGET.ratio);
+    if (missed.length) {
+      const st = r.commands.statementsPerCommand;
+      const stmts = Object.values(st);
+      const stmtText = stmts.length ? `${Math.min(...stmts)}–${Math.max(...stmts)}` : 'about ten';
+      const last = r.commands.steps.at(-1)!;
+      const svcMs = last.cpu.serviceCpuSeconds !== null && last.http.ok > 0 ? (1000 * last.cpu.serviceCpuSeconds) / last.http.ok : NaN;
+      const pgMs = last.cpu.pgCpuSeconds !== null && last.http.ok > 0 ? (1000 * last.cpu.pgCpuSeconds) / last.http.ok : NaN;
+      const benchMs = last.pgbench?.pgCpuSeconds !== undefined && last.pgbench.transactions > 0 ? (1000 * last.pgbench.pgCpuSeconds) / last.pgbench.transactions : NaN;
+      const prof = r.commands.profile;
+      const share = (re: RegExp) => (prof ? prof.shares.filter((x) => re.test(x.category)).reduce((a, x) => a + x.pct, 0) : NaN);
+      const profText = prof
+        ? `The service's profile: postgres.js ${fmt(share(/^postgres\.js/), 0)}% (mostly one socket write and read per statement), drizzle-orm ${fmt(share(/^drizzle/), 0)}% (building each statement's SQL text and mapping its rows), Fastify and JWT ${fmt(share(/^Fastify/), 0)}%, garbage collection and runtime ${fmt(share(/garbage|runtime/), 0)}%, and the rules themselves — case machine, XState, zod, engine, audit hash — ${fmt(share(/^(Doudi|XState|zod)/), 0)}%. `
+        : '';
+      out.push(
+        `**Commands: ${missed.map((s) => `${ratioOf(s)?.toFixed(2)} of the ceiling at ${s.connections} connections`).join(', ')} (target ${TARGET.ratio}).** ` +
+          `Cause, as measured: at ${last.connections} connections one command cost the service process ${fmt(svcMs, 1)} ms of CPU and PostgreSQL ${fmt(pgMs, 1)} ms, while one ceiling transaction cost PostgreSQL ${fmt(benchMs, 1)} ms. ` +
+          `The service is a single Node process: at ${fmt(svcMs, 1)} ms a command, a core it had to itself would give it about ${fmt(1000 / svcMs)} commands/s; here it shared ${r.machine.cpus} CPUs with PostgreSQL, the load generator and other work (load average ${last.loadBefore} before the step). ` +
+          `While the machine's CPUs are the limit, the ratio cannot exceed the CPU of a ceiling transaction over the CPU of an HTTP command: ${fmt(benchMs, 1)} / (${fmt(svcMs, 1)} + ${fmt(pgMs, 1)}) ≈ ${(benchMs / (svcMs + pgMs)).toFixed(2)}, before counting the load generators. ` +
+          `A command is ${stmtText} SQL statements plus BEGIN and COMMIT, and the route then re-reads the case, household and members to answer (3 more) — about 15 round trips against the ceiling's 6. ` +
+          profText +
+          'So the cost is per statement, in the driver path and in PostgreSQL, not in the rules. ' +
+          'What would close it: (1) fewer round trips per command — build the answer from the case row the transaction already holds instead of re-reading it with `engine.getCase` after the commit, household and members in one joined read (3 statements become 1), let `reconcileTimers` skip reading the case\'s timers when the plan did not change, fold the last-audit-hash read into the audit `INSERT … SELECT`, and send independent statements of a command together (postgres.js pipelines queries issued without awaiting each one); ' +
+          '(2) drizzle prepared queries (`.prepare()` with placeholders) for the hot statements, so their SQL is not rebuilt per call; ' +
+          '(3) more service processes — requests share no in-memory state (except calendar and deadline-policy changes, which other processes pick up when they restart; see the README), so one process per spare core behind one address scales the HTTP figure on a machine whose CPUs are not already taken by PostgreSQL (on 2 CPUs there is no spare core); ' +
+          '(4) group commit (`commit_delay`) helps only once PostgreSQL is the bottleneck, which it is not here.',
+      );
+    }
+  }
+  if (r.overdue) {
+    const o = r.overdue;
+    if (o.countyPages.serverP95 >= TARGET.overdueP95Ms) {
+      out.push(
+        `**/overdue: p95 ${ms(o.countyPages.serverP95, 2)} of server time at ${fmt(o.cases)} cases (target < ${TARGET.overdueP95Ms} ms).** ` +
+          `The query is one range scan of \`cases_overdue_county_idx\` (plan in \`tests/db/overduePlan.test.ts\`); alone it took p95 ${ms(o.queryOnly?.p95, 2)} here. ` +
+          'The rest is the request around it (JWT check, zod validation of the query and of the 50-item answer, JSON), on a machine whose 2 CPUs were shared with other work: a p95 is where that contention shows first. ' +
+          'What would close it: an unloaded machine for the measurement; in the service, serializing the page without validating the response against its zod schema again.',
+      );
+    }
+    if (o.cases < 1_000_000) {
+      out.push(`**/overdue was measured at ${fmt(o.cases)} cases, not 1,000,000.** Run \`npm run bench -- --cases 1000000\` for the figure the target names.`);
+    }
+  }
+  if (r.timers && (r.timers.duplicates > 0 || r.timers.lost > 0)) {
+    out.push(`**Timers: ${r.timers.duplicates} duplicates, ${r.timers.lost} lost.** Outcomes: ${JSON.stringify(r.timers.outcomes)}. This is a correctness failure of the scheduler and must be investigated before release.`);
+  }
+  if (r.rss && Math.max(r.rss.peakMb, r.rss.overduePeakMb ?? 0) >= TARGET.rssMb) {
+    const b = r.rss.bundled;
+    out.push(
+      `**RSS: peak ${fmt(Math.max(r.rss.peakMb, r.rss.overduePeakMb ?? 0))} MB (target < ${TARGET.rssMb} MB).** ` +
+        `Cause: ${fmt(r.rss.idleMb)} MB of it is there before any request. The service runs its TypeScript through tsx, whose module hooks Node runs in a thread of their own, with a JavaScript heap of its own, and which keeps the compiled sources; the rest is V8's young generation and buffers growing with the concurrent requests. ` +
+        (b ? `Measured: the same service bundled to plain JavaScript starts at ${fmt(b.idleMb)} MB and peaks at ${fmt(b.peakMb)} MB under the same load. ` : '') +
+        'What would close it: run a build in production (esbuild or tsc to JavaScript, `node dist/main.js`) instead of tsx; if needed, cap the young generation (`NODE_OPTIONS=--max-semi-space-size=4`).',
+    );
+  }
+  if (r.pglite && r.commands) {
+    const pg = r.commands.steps.at(-1);
+    const gl = r.pglite.steps.at(-1);
+    if (pg && gl) {
+      const glPeak = Math.max(...r.pglite.steps.map((s) => s.rssPeakMb));
+      out.push(
+        `**When to move to PostgreSQL.** With ${fmt(r.pglite.cases)} cases on PGlite the service handled ${fmt(gl.http.rps)} commands/s at ${gl.connections} connections against ${fmt(pg.http.rps)} on PostgreSQL (${(gl.http.rps / pg.http.rps).toFixed(2)}×): the service's own CPU is the limit either way. ` +
+          `But PGlite runs inside the service process, on one connection, so commands queue behind each other and share the service's core: p99 ${ms(gl.http.latency.p99, 0)} against ${ms(pg.http.latency.p99, 0)}, and the process grew to ${fmt(glPeak)} MB (the database's memory is the service's). ` +
+          'It also admits one process only: no `npm run worker` beside the service, no second instance. ' +
+          'PGlite is for a demonstration, a trial or development on one machine; move to PostgreSQL as soon as several people work at once, memory is bounded, or the scheduler should run apart from the service.',
+      );
+    }
+  }
+  if (out.length === 0) out.push('Every target was met in this run.');
+  return out;
+}
