@@ -246,6 +246,14 @@ export function renderReport(r: Results): string {
     p();
     p(`Outcomes: ${Object.entries(t.outcomes).map(([k, v]) => `\`${k}\` ${fmt(v)}`).join(', ')}. Duplicates: cases with more than one \`NOTICE_PERIOD_ENDED\` audit record. Lost: cases not in \`awaitingPlacement\` at the end.`);
     p();
+    if (t.halves && t.idleClaim) {
+      p(`Rate over the first half of the timers: ${fmt(t.halves.first)}/s; over the second half: ${fmt(t.halves.second)}/s. ` +
+        `Right after the drain, the workers' claim query (\`claimDueTimers\`, which an idle worker runs every second) took ${ms(t.idleClaim.ms, 1)} and read ${fmt(t.idleClaim.buffers)} buffers to find nothing` +
+        (t.idleClaim.ms >= 10
+          ? `: the fired timers left dead entries in the partial index \`timers_due_idx\`, and autovacuum, which removes them, had not run — \`timers\` had ${fmt(t.idleClaim.deadTuples)} dead rows against an autovacuum threshold of ${fmt(t.idleClaim.autovacuumAt)} (50 + 20% of ${fmt(t.idleClaim.liveTuples)} rows).`
+          : ` (\`timers\` had ${fmt(t.idleClaim.deadTuples)} dead rows; autovacuum starts at ${fmt(t.idleClaim.autovacuumAt)}).`));
+      p();
+    }
   }
 
   if (r.rss) {
@@ -351,6 +359,14 @@ function missNotes(r: Results): string[] {
     if (o.cases < 1_000_000) {
       out.push(`**/overdue was measured at ${fmt(o.cases)} cases, not 1,000,000.** Run \`npm run bench -- --cases 1000000\` for the figure the target names.`);
     }
+  }
+  if (r.timers?.idleClaim && r.timers.idleClaim.ms >= 10) {
+    const c = r.timers.idleClaim;
+    out.push(
+      `**Timers (observed; the target is met): the claim query slows down as timers fire.** After the drain an idle worker's poll took ${ms(c.ms, 1)} (${fmt(c.buffers)} buffers of dead index entries) instead of well under a millisecond, and it costs that every second per worker until autovacuum visits \`timers\` — which, at the default scale factor, waits for ${fmt(c.autovacuumAt)} dead rows on a table of ${fmt(c.liveTuples)}. ` +
+        `During the drain the same dead entries accumulate in front of the live ones (the first half went at ${fmt(r.timers.halves.first)}/s, the second at ${fmt(r.timers.halves.second)}/s, other load on the machine included). ` +
+        'What would fix it: a migration giving `timers` (and the outbox `webhook_deliveries`, whose due index is also partial on the pending status) their own autovacuum settings, e.g. `ALTER TABLE timers SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000)`; a `VACUUM timers` right after the drain brought the claim query back to 3 buffers when this was investigated.',
+    );
   }
   if (r.timers && (r.timers.duplicates > 0 || r.timers.lost > 0)) {
     out.push(`**Timers: ${r.timers.duplicates} duplicates, ${r.timers.lost} lost.** Outcomes: ${JSON.stringify(r.timers.outcomes)}. This is a correctness failure of the scheduler and must be investigated before release.`);

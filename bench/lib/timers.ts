@@ -27,6 +27,10 @@ export interface TimerResult {
   workerCpuSeconds: number[];
   workerExitCodes: (number | null)[];
   setupSeconds: number;
+  /** Firing rate over the first and the second half of the timers. */
+  halves: { first: number; second: number };
+  /** The workers' claim query right after the drain, before any vacuum: what an idle poll costs then. */
+  idleClaim: { ms: number; buffers: number; deadTuples: number; autovacuumAt: number; liveTuples: number };
 }
 
 function startWorker(databaseUrl: string, jwtSecret: string) {
@@ -94,9 +98,11 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
   const hi = Number(ids.hi);
   let pending = Infinity;
   let lastLog = Date.now();
+  let halfAt = 0;
   while (pending > 0) {
     await sleep(250);
     pending = (await one<{ n: number }>(db, `select count(*)::int as n from timers where status = 'pending' and id between ${lo} and ${hi}`)).n;
+    if (!halfAt && pending <= o.timers / 2) halfAt = Date.now();
     if (Date.now() - lastLog > 10_000) {
       log(`timers: ${o.timers - pending} of ${o.timers} fired`);
       lastLog = Date.now();
@@ -119,6 +125,21 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
          group by case_id having count(*) > 1) d) as duplicates,
       (select count(*)::int from cases where state = 'awaitingPlacement' and id in ${cases}) as moved`);
   const drainSeconds = (new Date(stats.last_fired).getTime() - t0) / 1000;
+  const halfSeconds = (halfAt - t0) / 1000;
+  const halves = { first: o.timers / 2 / halfSeconds, second: o.timers / 2 / Math.max(0.001, drainSeconds - halfSeconds) };
+
+  // The claim query of src/db/timers.ts (claimDueTimers), as an idle worker runs it now; and how far autovacuum is.
+  const claims: { ms: number; buffers: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const plan = await query<{ 'QUERY PLAN': unknown }>(db, `explain (analyze, buffers, format json)
+      select * from timers where status = 'pending' and due_at <= now() order by due_at, id limit 50 for update skip locked`);
+    const top = (plan[0]['QUERY PLAN'] as { 'Execution Time': number; Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }[])[0];
+    claims.push({ ms: top['Execution Time'], buffers: top.Plan['Shared Hit Blocks'] + top.Plan['Shared Read Blocks'] });
+  }
+  claims.sort((a, b) => a.ms - b.ms);
+  const vac = await one<{ dead: number; live: number; threshold: number }>(db, `select s.n_dead_tup::int as dead, s.n_live_tup::int as live,
+      (current_setting('autovacuum_vacuum_threshold')::float8 + current_setting('autovacuum_vacuum_scale_factor')::float8 * c.reltuples)::int as threshold
+    from pg_stat_user_tables s join pg_class c on c.oid = s.relid where s.relname = 'timers'`);
 
   for (const w of workers) w.proc.kill('SIGTERM');
   const exitCodes = await Promise.all(workers.map((w) => Promise.race([w.exit, sleep(30_000).then(() => null)])));
@@ -142,6 +163,8 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
     workerCpuSeconds: cpu1.map((c, i) => c - cpu0[i]),
     workerExitCodes: exitCodes,
     setupSeconds,
+    halves,
+    idleClaim: { ms: claims[1].ms, buffers: claims[1].buffers, deadTuples: vac.dead, autovacuumAt: vac.threshold, liveTuples: vac.live },
   };
 }
 
