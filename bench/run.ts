@@ -5,7 +5,7 @@
  * See bench/README.md. Never part of `npm test` or CI.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CASE_MACHINE_VERSION } from '../machines/index.js';
@@ -321,8 +321,19 @@ async function pglitePhase(args: BenchArgs, results: Results, jwtSecret: string)
   }
 }
 
+/** --render: the report of an earlier run, from its raw results, with the current wording of the report. */
+function renderOnly(args: BenchArgs) {
+  const results = JSON.parse(readFileSync(args.render!, 'utf8')) as Results;
+  results.args = { ...results.args, only: new Set(results.args.only as unknown as string[]) as BenchArgs['only'] };
+  console.log(renderSummary(results));
+  const out = args.out ?? 'docs/benchmarks.md';
+  writeFileSync(out, renderReport(results));
+  log(`report of the run of ${results.machine.date} (${results.command}) written to ${out}`);
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.render) return renderOnly(args);
   const started = performance.now();
   const command = `npm run bench${args.argv.length ? ` -- ${args.argv.join(' ')}` : ''}`;
   const jwtSecret = randomBytes(32).toString('hex');

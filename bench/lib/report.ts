@@ -216,7 +216,7 @@ export function renderReport(r: Results): string {
     const o = r.overdue;
     p('## 3. `GET /overdue` at ' + fmt(o.cases) + ' cases');
     p();
-    p(`The city supervisor (\`city-supervisor\`, jurisdiction 4112) reads county pages of 50 rows — the first page of each of the six counties and the next four keyset pages (\`after=nextAfter\`) — one request at a time, 20 rounds, after a warm-up. ` +
+    p(`The city supervisor (\`city-supervisor\`, jurisdiction 4112) reads county pages of 50 rows — the first page of each of the six counties and the next four keyset pages (\`after=nextAfter\`) — one request at a time, 50 rounds after 3 rounds of warm-up. ` +
       '**Server time** is Fastify\'s `responseTime` for each request, read from the service\'s own log (`LOG_LEVEL=info` for this phase only): from the request\'s arrival to the end of the response, including authentication, validation, the queries and serialization. Client time is measured on loopback and adds the HTTP round trip.');
     p();
     p('| query | requests | server p50 | server p95 | server p99 | client p50 | client p95 | rows per page |\n|---|---|---|---|---|---|---|---|');
@@ -348,12 +348,19 @@ function missNotes(r: Results): string[] {
   }
   if (r.overdue) {
     const o = r.overdue;
+    if (o.countyPages.serverP95 < TARGET.overdueP95Ms && o.countyPages.serverP95 >= 0.8 * TARGET.overdueP95Ms) {
+      out.push(
+        `**/overdue: met, narrowly — p95 ${ms(o.countyPages.serverP95, 2)} of server time against ${TARGET.overdueP95Ms} ms; p50 ${ms(o.countyPages.serverP50, 2)}.** ` +
+          `The figure moves by a few milliseconds from run to run: repeated runs of this phase on the same 1,000,000-case data while the benchmark was written gave p95 between 4.8 and 8.0 ms. The query alone took p50 ${ms(o.queryOnly?.p50, 2)} and p95 ${ms(o.queryOnly?.p95, 2)} here; the tail is in the request around it (JWT check, zod validation of the query and again of the 50-item answer, two log lines at \`LOG_LEVEL=info\`, garbage collection) and in the 51 table rows the page reads besides the index, from the operating system's cache when \`shared_buffers\` (${r.machine.pgSettings.shared_buffers ?? 'default'}) is far smaller than the database. ` +
+          'To make it hold with a margin: the same partial index with `INCLUDE (state, deadline_key, review_level, village_code, township_code)` so a page is an index-only scan; a `shared_buffers` of the usual quarter of memory; serializing the page without validating the response against its zod schema a second time.',
+      );
+    }
     if (o.countyPages.serverP95 >= TARGET.overdueP95Ms) {
       out.push(
-        `**/overdue: p95 ${ms(o.countyPages.serverP95, 2)} of server time at ${fmt(o.cases)} cases (target < ${TARGET.overdueP95Ms} ms).** ` +
-          `The query is one range scan of \`cases_overdue_county_idx\` (plan in \`tests/db/overduePlan.test.ts\`); alone it took p95 ${ms(o.queryOnly?.p95, 2)} here. ` +
-          'The rest is the request around it (JWT check, zod validation of the query and of the 50-item answer, JSON), on a machine whose 2 CPUs were shared with other work: a p95 is where that contention shows first. ' +
-          'What would close it: an unloaded machine for the measurement; in the service, serializing the page without validating the response against its zod schema again.',
+        `**/overdue: p95 ${ms(o.countyPages.serverP95, 2)} of server time at ${fmt(o.cases)} cases (target < ${TARGET.overdueP95Ms} ms); p50 ${ms(o.countyPages.serverP50, 2)}.** ` +
+          `The query is one range scan of \`cases_overdue_county_idx\` (plan in \`tests/db/overduePlan.test.ts\`), but the index holds only the county, the deadline and the id: each of the 51 rows is then read from the table, and with \`shared_buffers\` at ${r.machine.pgSettings.shared_buffers ?? 'its default'} against a database of several GB those pages mostly come from the operating system's cache. ` +
+          `Alone, the query took p50 ${ms(o.queryOnly?.p50, 2)} and p95 ${ms(o.queryOnly?.p95, 2)}; the rest of the tail is the request around it — JWT check, zod validation of the query and again of the 50-item answer before JSON, two log lines at \`LOG_LEVEL=info\` (needed here to read \`responseTime\`) and garbage collection — on a machine shared with other work. The figure moves by a few milliseconds between runs of this phase on the same data. ` +
+          'What would close it: make the page an index-only scan — the same partial index with `INCLUDE (state, deadline_key, review_level, village_code, township_code)` (a migration), kept visible by autovacuum; give PostgreSQL the usual quarter of the memory for `shared_buffers`; and in the service, serialize the page without validating the response against its zod schema a second time.',
       );
     }
     if (o.cases < 1_000_000) {
@@ -365,7 +372,7 @@ function missNotes(r: Results): string[] {
     out.push(
       `**Timers (observed; the target is met): the claim query slows down as timers fire.** After the drain an idle worker's poll took ${ms(c.ms, 1)} (${fmt(c.buffers)} buffers of dead index entries) instead of well under a millisecond, and it costs that every second per worker until autovacuum visits \`timers\` — which, at the default scale factor, waits for ${fmt(c.autovacuumAt)} dead rows on a table of ${fmt(c.liveTuples)}. ` +
         `During the drain the same dead entries accumulate in front of the live ones (the first half went at ${fmt(r.timers.halves.first)}/s, the second at ${fmt(r.timers.halves.second)}/s, other load on the machine included). ` +
-        'What would fix it: a migration giving `timers` (and the outbox `webhook_deliveries`, whose due index is also partial on the pending status) their own autovacuum settings, e.g. `ALTER TABLE timers SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000)`; a `VACUUM timers` right after the drain brought the claim query back to 3 buffers when this was investigated.',
+        `What would fix it: a migration giving \`timers\` (and the outbox \`webhook_deliveries\`, whose due index is also partial on the pending status) their own autovacuum settings, e.g. \`ALTER TABLE timers SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000)\`; a \`VACUUM timers\` right after the drain (the benchmark runs one) brought the claim query to ${ms(c.afterVacuum?.ms, 2)} and ${fmt(c.afterVacuum?.buffers ?? NaN)} buffers.`,
     );
   }
   if (r.timers && (r.timers.duplicates > 0 || r.timers.lost > 0)) {

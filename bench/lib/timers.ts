@@ -30,7 +30,7 @@ export interface TimerResult {
   /** Firing rate over the first and the second half of the timers. */
   halves: { first: number; second: number };
   /** The workers' claim query right after the drain, before any vacuum: what an idle poll costs then. */
-  idleClaim: { ms: number; buffers: number; deadTuples: number; autovacuumAt: number; liveTuples: number };
+  idleClaim: { ms: number; buffers: number; deadTuples: number; autovacuumAt: number; liveTuples: number; afterVacuum: { ms: number; buffers: number } };
 }
 
 function startWorker(databaseUrl: string, jwtSecret: string) {
@@ -137,6 +137,14 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
     claims.push({ ms: top['Execution Time'], buffers: top.Plan['Shared Hit Blocks'] + top.Plan['Shared Read Blocks'] });
   }
   claims.sort((a, b) => a.ms - b.ms);
+  // And after a VACUUM of timers (what autovacuum would do): the claim's cost without the dead entries.
+  const claimAfterVacuum = await (async () => {
+    await exec(db, 'vacuum timers');
+    const plan = await query<{ 'QUERY PLAN': unknown }>(db, `explain (analyze, buffers, format json)
+      select * from timers where status = 'pending' and due_at <= now() order by due_at, id limit 50 for update skip locked`);
+    const top = (plan[0]['QUERY PLAN'] as { 'Execution Time': number; Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }[])[0];
+    return { ms: top['Execution Time'], buffers: top.Plan['Shared Hit Blocks'] + top.Plan['Shared Read Blocks'] };
+  });
   const vac = await one<{ dead: number; live: number; threshold: number }>(db, `select s.n_dead_tup::int as dead, s.n_live_tup::int as live,
       (current_setting('autovacuum_vacuum_threshold')::float8 + current_setting('autovacuum_vacuum_scale_factor')::float8 * c.reltuples)::int as threshold
     from pg_stat_user_tables s join pg_class c on c.oid = s.relid where s.relname = 'timers'`);
@@ -164,7 +172,7 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
     workerExitCodes: exitCodes,
     setupSeconds,
     halves,
-    idleClaim: { ms: claims[1].ms, buffers: claims[1].buffers, deadTuples: vac.dead, autovacuumAt: vac.threshold, liveTuples: vac.live },
+    idleClaim: { ms: claims[1].ms, buffers: claims[1].buffers, deadTuples: vac.dead, autovacuumAt: vac.threshold, liveTuples: vac.live, afterVacuum: await claimAfterVacuum() },
   };
 }
 

@@ -27,6 +27,8 @@ export interface BenchArgs {
   out: string | null;
   /** The flags as given, for the "exact command" line. */
   argv: string[];
+  /** Re-render the report from a raw results file of an earlier run instead of running. */
+  render: string | null;
 }
 
 const USAGE = `npm run bench -- [flags]
@@ -43,7 +45,8 @@ const USAGE = `npm run bench -- [flags]
   --database NAME      database to create and drop (default doudi_bench)
   --port N             HTTP port of the service under test (default 3900)
   --out FILE           report file (default docs/benchmarks.md for a full run; none with --only)
-  --no-out             print the summary only`;
+  --no-out             print the summary only
+  --render FILE        write the report again from the raw results (JSON) of an earlier run, without running`;
 
 export function parseArgs(argv: string[]): BenchArgs {
   const a: BenchArgs = {
@@ -60,6 +63,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     port: 3900,
     out: 'docs/benchmarks.md',
     argv,
+    render: null,
   };
   let outGiven = false;
   let onlyGiven = false;
@@ -83,6 +87,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--database': a.database = next(); break;
       case '--out': a.out = next(); outGiven = true; break;
       case '--no-out': a.out = null; outGiven = true; break;
+      case '--render': a.render = next(); break;
       case '--connections':
         a.connections = next().split(',').map((s) => num(flag, s, 1));
         break;
@@ -96,8 +101,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '-h':
       case '--help':
         console.log(USAGE);
-        process.exit(0);
-      // eslint-disable-next-line no-fallthrough
+        return process.exit(0);
       default:
         throw new Error(`unknown flag ${flag}\n\n${USAGE}`);
     }
