@@ -2,7 +2,7 @@
 // append-only in the database (trigger in migrations/0001_audit_append_only.sql).
 import { asc, desc, eq } from 'drizzle-orm';
 import { auditHash, verifyChain, type AuditHashInput, type ChainVerification } from '../audit/hash.js';
-import { auditRecords, type AuditRecordRow } from './schema.js';
+import { auditRecords, cases, type AuditRecordRow } from './schema.js';
 import type { Db, Tx } from './types.js';
 import { isUuid } from './uuid.js';
 
@@ -45,6 +45,9 @@ export async function appendAudit(tx: Db | Tx, record: AuditAppend): Promise<Aud
     .insert(auditRecords)
     .values({ ...content, hash: auditHash(content) })
     .returning();
+  // The case row carries the chain's head for the command path (src/engine/commands.ts), which appends
+  // without reading the chain; every other appender keeps it in step here.
+  await tx.update(cases).set({ auditSeq: row.seq, auditHead: row.hash }).where(eq(cases.id, record.caseId));
   return row;
 }
 

@@ -271,6 +271,11 @@ export const cases = pgTable(
     facilityId: uuid('facility_id').references(() => facilities.id),
     // The guardian of a dispersed-care placement (guardians.id): a guardian's load is the count of open cases.
     guardianId: uuid('guardian_id'),
+    // The head of the case's audit chain (seq and hash of its newest record), kept here so that a command
+    // appends the next record without reading the chain: it holds the case's row lock anyway. 0 / null
+    // before the first record.
+    auditSeq: integer('audit_seq').notNull().default(0),
+    auditHead: char('audit_head', { length: 64 }),
   },
   (t) => [
     index('cases_county_state_idx').on(t.countyCode, t.state),
@@ -291,6 +296,7 @@ export const cases = pgTable(
     check('cases_township_code_check', sql`${t.townshipCode} = left(${t.villageCode}, 9)`),
     check('cases_county_code_check', sql`${t.countyCode} = left(${t.villageCode}, 6)`),
     check('cases_row_version_check', sql`${t.rowVersion} >= 1`),
+    check('cases_audit_head_check', sql`(${t.auditSeq} = 0) = (${t.auditHead} is null)`),
   ],
 );
 

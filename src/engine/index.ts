@@ -5,7 +5,6 @@ import { createNotificationQueries } from './notifications.js';
 import { createQueries } from './queries.js';
 import { createOverdue } from './overdue.js';
 import { createReference } from './reference.js';
-import { createTimerEffects } from './timerEffects.js';
 import { createUserChecks } from './users.js';
 import { createTimeSettings } from './timeSettings.js';
 import type { EngineDeps } from './types.js';
@@ -13,10 +12,11 @@ import { createWebhookCommands } from './webhooks.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
-  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerEffects(deps, commands), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createUserChecks(deps), deps };
+  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createUserChecks(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;
 export type { Principal, EngineDeps, CommandMeta } from './types.js';
 export { householdInputSchema, memberInputSchema } from './surveyInput.js';
 export { eventInputSchemas } from './eventInput.js';
+export { TimerFiringError, type FiredTimer } from './commands.js';

@@ -1,6 +1,6 @@
 /**
  * The in-app inbox of reminders (通知): each user reads and marks only their own. Notifications are written by
- * the timer worker (timerEffects.ts), one per responsible user and reminder; here they are only read.
+ * the timer worker (plan/firing.ts), one per responsible user and reminder; here they are only read.
  */
 import { listNotifications, markNotificationRead, type NotificationRow } from '../db/index.js';
 import { isUuid } from '../db/uuid.js';

@@ -3,50 +3,24 @@
  * caller's jurisdiction; ID numbers are masked unless the caller's role works with them.
  */
 import {
-  allowedEventsFor,
   CASE_MACHINE_ID,
   CASE_MACHINE_VERSION,
   caseMachine,
-  currentLevel,
   eventTypes,
   loadCaseSnapshot,
   renderMermaid,
-  stateLabel,
-
   statesWaitingOn,
-  topState,
-  waitsOn,
   type Category,
   type EventType,
   type Role,
 } from '../../machines/index.js';
-import { listAudit, listCases, listInbox, loadHousehold, verifyCaseAudit, findCase, type CaseSummary } from '../db/index.js';
-import { maskResidentId } from '../domain/residentId.js';
+import { listAudit, listCases, listInbox, loadHousehold, verifyCaseAudit, findCase } from '../db/index.js';
 import { errors } from '../errors.js';
-import { actorsOf, assertCaseVisible } from './access.js';
-import { rolesSeeingIdNumbers, type EngineDeps, type Principal } from './types.js';
+import { assertCaseVisible } from './access.js';
+import { caseView, summary } from './caseView.js';
+import type { EngineDeps, Principal } from './types.js';
 
-const seesIdNumbers = (p: Principal) => p.roles.some((r) => rolesSeeingIdNumbers.includes(r));
-
-export function summary(c: CaseSummary) {
-  return {
-    id: c.id,
-    householdId: c.householdId,
-    state: c.state,
-    reviewLevel: c.reviewLevel,
-    villageCode: c.villageCode,
-    townshipCode: c.townshipCode,
-    countyCode: c.countyCode,
-    rowVersion: c.rowVersion,
-    deadline: c.deadlineKey ? { key: c.deadlineKey, at: c.deadlineAt?.toISOString() ?? null } : null,
-    applicationDeadlineAt: c.applicationDeadlineAt?.toISOString() ?? null,
-    placementMode: c.placementMode,
-    facilityId: c.facilityId,
-    closed: c.closed,
-    openedAt: c.openedAt.toISOString(),
-    updatedAt: c.updatedAt.toISOString(),
-  };
-}
+export { summary };
 
 /** The narrower of the caller's jurisdiction and a requested region, or null when they do not overlap. */
 function scope(p: Principal, region?: string): string | null {
@@ -64,49 +38,7 @@ export function createQueries(deps: EngineDeps) {
     const hh = await loadHousehold(db, row.householdId);
     if (!hh) throw errors.internal(new Error(`case ${caseId} has no household`));
     const { snapshot } = loadCaseSnapshot({ machineId: row.machineId, machineVersion: row.machineVersion, snapshot: row.snapshot });
-    const now = clock.now().toISOString();
-    const allowed = new Set(actorsOf(principal).flatMap((a) => allowedEventsFor(snapshot, a, now)));
-    const c = snapshot.context;
-    const showIds = seesIdNumbers(principal);
-    return {
-      ...summary(row),
-      stateLabel: stateLabel(snapshot),
-      waitsOn: waitsOn(snapshot),
-      machine: { id: row.machineId, version: CASE_MACHINE_VERSION, storedVersion: row.machineVersion },
-      allowedEvents: eventTypes.filter((t) => allowed.has(t)),
-      household: {
-        id: hh.household.id,
-        villageCode: hh.household.villageCode,
-        address: hh.household.address,
-        poorId: hh.household.poorId,
-        legalSupporter: hh.household.legalSupporter,
-        members: hh.members.map((m) => ({
-          id: m.id,
-          name: m.name,
-          idNumber: showIds ? m.idNumber : maskResidentId(m.idNumber),
-          birthDate: m.birthDate,
-          sex: m.sex,
-          relation: m.relation,
-          labourCapacity: m.labourCapacity,
-          disabilities: m.disabilities,
-          seriousIllness: m.seriousIllness,
-          severeMentalDisorder: m.severeMentalDisorder,
-          selfCare: m.selfCare,
-          categories: m.categories,
-        })),
-      },
-      screening: c.screening,
-      evaluation: c.evaluation,
-      review: topState(snapshot) === 'review' || c.review.round > 0 ? { ...c.review, level: currentLevel(c), chain: c.policy.reviewChain } : null,
-      lastDecision: c.lastDecision,
-      publicity: c.publicity,
-      rejection: c.rejection,
-      approvedAt: c.approvedAt,
-      placement: c.placement,
-      revisits: c.revisits,
-      reassessment: c.reassessment,
-      exit: c.exit,
-    };
+    return caseView({ row, household: hh.household, members: hh.members, snapshot }, principal, clock.now());
   }
 
   async function list(principal: Principal, q: { state?: string; region?: string; category?: Category; after?: string; limit: number }) {

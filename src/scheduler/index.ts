@@ -5,16 +5,16 @@
  * PostgreSQL database: timers are claimed with FOR UPDATE SKIP LOCKED, deliveries under a lease.
  */
 import type { Config } from '../config.js';
-import type { DbHandle, TimerRow, Tx } from '../db/index.js';
+import type { DbHandle } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../time/clock.js';
 import { createDeliveryWorker, type DeliveryWorkerOptions } from './deliveryWorker.js';
-import { createTimerWorker, type TimerWorkerOptions } from './timerWorker.js';
+import { createTimerWorker, type TimerFiring, type TimerWorkerOptions } from './timerWorker.js';
 
 export interface StartWorkersDeps {
   database: Pick<DbHandle, 'db'>;
-  /** The engine supplies the timers' effect (createEngine(...).fireTimer). */
-  engine: { fireTimer: (tx: Tx, timer: TimerRow) => Promise<string> };
+  /** The engine fires the timers (createEngine(...).fireNextDueTimer) through its command path. */
+  engine: TimerFiring;
   /** The engine's clock (the service's, so a demo clock moves the workers too). */
   clock: Clock;
   logger: Logger;
@@ -31,7 +31,7 @@ export function startWorkers(deps: StartWorkersDeps) {
     ...(deps.config.workerIdleMs !== undefined ? { idleMs: deps.config.workerIdleMs } : {}),
   };
   const timerWorker = createTimerWorker(
-    { db: deps.database.db, clock: deps.clock, logger: deps.logger, fireTimer: deps.engine.fireTimer },
+    { clock: deps.clock, logger: deps.logger, engine: deps.engine },
     { ...tuning, ...deps.timerOptions },
   );
   const deliveryWorker = createDeliveryWorker(
@@ -53,7 +53,7 @@ export function startWorkers(deps: StartWorkersDeps) {
 }
 
 export type Workers = ReturnType<typeof startWorkers>;
-export { createTimerWorker, defaultTimerWorkerOptions, type TimerWorker, type TimerWorkerOptions } from './timerWorker.js';
+export { createTimerWorker, defaultTimerWorkerOptions, type TimerFiring, type TimerWorker, type TimerWorkerOptions } from './timerWorker.js';
 export {
   createDeliveryWorker,
   defaultDeliveryWorkerOptions,

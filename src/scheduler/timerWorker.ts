@@ -1,18 +1,22 @@
 /**
- * The timer worker: claims due timers (FOR UPDATE SKIP LOCKED), fires each through the engine in a savepoint
- * of the claiming transaction, and marks it done in that same transaction — so a timer's effect commits
- * exactly when the timer is marked done. A worker killed mid-batch commits nothing of the batch; its timers
- * are still pending and another worker fires them. One failing timer is retried with backoff and never stops
- * the loop; errors of the loop itself (the database away) are logged and retried, never thrown.
+ * The timer worker: fires due timers, each in a short transaction of its own (claim with FOR UPDATE SKIP
+ * LOCKED, fire through the engine's command path, mark done, commit — see fireNextDueTimer in
+ * src/engine/commands.ts). A few lanes run side by side, each on its own connection, so one slow case never
+ * holds up the others, and no transaction ever holds more than one case's lock. A worker killed mid-firing
+ * commits nothing of that firing; the timer is still pending and the next claim takes it. One failing timer
+ * is retried with backoff and never stops the loop; errors of the loop itself (the database away) are logged
+ * and retried, never thrown.
  */
-import { claimDueTimers, failTimer, finishTimer, type Db, type TimerRow, type Tx } from '../db/index.js';
+import type { TimerRow } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../time/clock.js';
 import { createPollingLoop } from './pollingLoop.js';
 
 export interface TimerWorkerOptions {
-  /** Timers claimed per transaction. */
+  /** Timers fired per round before the loop checks whether it should stop. */
   batchSize: number;
+  /** Firings in flight at once (each a transaction on its own connection). */
+  concurrency: number;
   /** Wait between polls when nothing is due. */
   idleMs: number;
   /** Attempts before a timer is given up (status failed, logged at error). */
@@ -21,64 +25,86 @@ export interface TimerWorkerOptions {
   retryBaseMs: number;
 }
 
-export const defaultTimerWorkerOptions: TimerWorkerOptions = { batchSize: 50, idleMs: 1000, maxAttempts: 8, retryBaseMs: 30_000 };
+export const defaultTimerWorkerOptions: TimerWorkerOptions = { batchSize: 50, concurrency: 4, idleMs: 1000, maxAttempts: 8, retryBaseMs: 30_000 };
+
+/** What the engine provides: fire the next due timer, and record a failed firing. */
+export interface TimerFiring {
+  fireNextDueTimer(exclude?: readonly number[]): Promise<{ timer: TimerRow; outcome: string } | null>;
+  recordTimerFailure(timer: Pick<TimerRow, 'id' | 'attempts'>, message: string, retryAt: Date | null): Promise<void>;
+}
 
 export interface TimerWorkerDeps {
-  db: Db;
   clock: Clock;
   logger: Logger;
-  fireTimer: (tx: Tx, timer: TimerRow) => Promise<string>;
+  engine: TimerFiring;
 }
 
 export function retryDelayMs(attempts: number, baseMs: number): number {
   return Math.min(3_600_000, baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
+/** The timer a failed firing was about, if the error says (the engine's TimerFiringError does). */
+const timerOf = (err: unknown): TimerRow | null => ((err as { timer?: TimerRow } | null)?.timer ?? null);
+
 export function createTimerWorker(deps: TimerWorkerDeps, options: Partial<TimerWorkerOptions> = {}) {
   const opts = { ...defaultTimerWorkerOptions, ...options };
   const log = deps.logger.child({ component: 'timer-worker' });
 
-  /** One batch in one transaction; returns how many timers it finished (fired or failed). */
-  async function runOnce(): Promise<{ fired: number; failed: number }> {
-    return deps.db.transaction(async (tx) => {
-      const now = deps.clock.now();
-      const due = await claimDueTimers(tx, now, opts.batchSize);
-      let fired = 0;
-      let failed = 0;
-      for (const timer of due) {
-        try {
-          const outcome = await tx.transaction((sp) => deps.fireTimer(sp, timer));
-          await finishTimer(tx, timer.id, outcome, deps.clock.now());
-          fired += 1;
-        } catch (err) {
-          failed += 1;
-          const attempts = timer.attempts + 1;
-          const retryAt = attempts >= opts.maxAttempts ? null : new Date(now.getTime() + retryDelayMs(attempts, opts.retryBaseMs));
-          const message = err instanceof Error ? err.message : String(err);
-          await failTimer(tx, timer.id, message, retryAt);
-          const fields = { timerId: timer.id, kind: timer.kind, caseId: timer.caseId, attempts, err };
-          if (retryAt) log.warn({ ...fields, retryAt }, 'timer failed; will retry');
-          else log.error(fields, 'timer failed for the last time; giving up');
-        }
-      }
-      return { fired, failed };
-    });
+  async function recordFailure(timer: TimerRow, err: unknown) {
+    const attempts = timer.attempts + 1;
+    const now = deps.clock.now();
+    const retryAt = attempts >= opts.maxAttempts ? null : new Date(now.getTime() + retryDelayMs(attempts, opts.retryBaseMs));
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    await deps.engine.recordTimerFailure(timer, message, retryAt);
+    const fields = { timerId: timer.id, kind: timer.kind, caseId: timer.caseId, attempts, err: cause };
+    if (retryAt) log.warn({ ...fields, retryAt }, 'timer failed; will retry');
+    else log.error(fields, 'timer failed for the last time; giving up');
   }
 
-  /** Runs batches until nothing is due (tests and the benchmark use this with a manual clock). */
+  /** Fires up to `batchSize` due timers over `concurrency` lanes; says how many fired or failed. */
+  async function runOnce(): Promise<{ fired: number; failed: number; more: boolean }> {
+    let fired = 0;
+    let failed = 0;
+    let empty = false;
+    // Failed in this round: not claimed again by another lane while (or after) its failure is recorded.
+    const failing = new Set<number>();
+    const lane = async () => {
+      while (!empty && fired + failed < opts.batchSize) {
+        try {
+          const r = await deps.engine.fireNextDueTimer([...failing]);
+          if (!r) {
+            empty = true;
+            return;
+          }
+          fired += 1;
+        } catch (err) {
+          const timer = timerOf(err);
+          if (!timer) throw err; // the claim itself failed: the loop backs off
+          failed += 1;
+          failing.add(timer.id);
+          await recordFailure(timer, err);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, lane));
+    return { fired, failed, more: !empty };
+  }
+
+  /** Runs rounds until nothing is due (tests and the benchmark use this with a manual clock). */
   async function drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const { fired, failed } = await runOnce();
+      const { fired, failed, more } = await runOnce();
       total += fired + failed;
-      if (fired + failed === 0) return total;
+      if (!more) return total;
     }
   }
 
-  // Busy while a round finished timers: more may be due at once.
-  const { start, stop } = createPollingLoop({ name: 'timer worker', logger: log, idleMs: opts.idleMs, runOnce, busy: (r) => r.fired + r.failed > 0 });
+  // Busy while a round found more due: go again at once.
+  const loop = createPollingLoop({ name: 'timer worker', logger: log, idleMs: opts.idleMs, runOnce, busy: (r) => r.more });
 
-  return { runOnce, drain, start, stop };
+  return { runOnce, drain, start: loop.start, stop: loop.stop };
 }
 
 export type TimerWorker = ReturnType<typeof createTimerWorker>;

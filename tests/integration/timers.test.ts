@@ -3,7 +3,7 @@
 // timers, a revisit is reminded once per due date, and one failing timer stops nothing.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertGuardian, rows, type TimerRow, type Tx } from '../../src/db/index.js';
+import { insertGuardian, rows, type TimerRow } from '../../src/db/index.js';
 import { createTimerWorker } from '../../src/scheduler/timerWorker.js';
 import { startService, sunSurvey, type TestService, type TestUser } from '../helpers/service.js';
 
@@ -11,7 +11,7 @@ let svc: TestService;
 let worker: ReturnType<typeof createTimerWorker>;
 beforeAll(async () => {
   svc = await startService();
-  worker = createTimerWorker({ db: svc.database.db, clock: svc.clock, logger: svc.app.log as never, fireTimer: svc.engine.fireTimer });
+  worker = createTimerWorker({ clock: svc.clock, logger: svc.app.log as never, engine: svc.engine });
 });
 afterAll(async () => svc?.close());
 
@@ -153,17 +153,10 @@ describe('durable timers', () => {
   it('one failing timer is retried with backoff and stops nothing else', async () => {
     const a = await toReview();
     const b = await toReview();
-    const failing = createTimerWorker(
-      {
-        db: svc.database.db, clock: svc.clock, logger: svc.app.log as never,
-        fireTimer: async (tx: Tx, timer: TimerRow) => {
-          if (timer.caseId === a) throw new Error('simulated failure');
-          return svc.engine.fireTimer(tx, timer);
-        },
-      },
-      { retryBaseMs: 60_000 },
-    );
     const deadline = (await svc.as('supervisor', 'GET', `/cases/${a}`)).body.deadline.at;
+    // A real failure: case a's stored snapshot names a machine the engine does not know, so its firing throws.
+    await svc.database.db.execute(sql`update cases set machine_id = 'broken-machine' where id = ${a}`);
+    const failing = createTimerWorker({ clock: svc.clock, logger: svc.app.log as never, engine: svc.engine }, { retryBaseMs: 60_000 });
     svc.clock.set(new Date(Date.parse(deadline) + 1000));
     await failing.runOnce();
     const [ta, tb] = [await timersOf(a), await timersOf(b)];
@@ -172,10 +165,12 @@ describe('durable timers', () => {
     const failed = rows<{ status: string; attempts: number; last_error: string; due_at: Date }>(
       await svc.database.db.execute(sql`select status, attempts, last_error, due_at from timers where case_id = ${a} and kind = 'overdue' and key like 'overdue:review.village:%'`),
     )[0];
-    expect(failed).toMatchObject({ status: 'pending', attempts: 1, last_error: 'simulated failure' });
+    expect(failed).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(failed.last_error).toContain('broken-machine');
     expect(new Date(failed.due_at).getTime()).toBe(svc.clock.now().getTime() + 60_000);
     expect(reviewOverdue(ta)?.status).toBe('pending');
     // Once the cause is gone, the real worker fires it after the backoff.
+    await svc.database.db.execute(sql`update cases set machine_id = 'case' where id = ${a}`);
     svc.clock.advance(61_000);
     await worker.drain();
     expect(reviewOverdue(await timersOf(a))?.status).toBe('done');

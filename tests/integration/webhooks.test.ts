@@ -30,7 +30,7 @@ beforeAll(async () => {
     },
   });
   const logger = createLogger(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info' }), sink);
-  timers = createTimerWorker({ db: svc.database.db, clock: svc.clock, logger, fireTimer: svc.engine.fireTimer });
+  timers = createTimerWorker({ clock: svc.clock, logger, engine: svc.engine });
   deliveries = createDeliveryWorker({ db: svc.database.db, clock: svc.clock, logger });
 });
 afterAll(async () => {

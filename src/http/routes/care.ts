@@ -84,12 +84,12 @@ export function careRoutes(engine: Engine) {
       },
       async (request, reply) => {
         const principal = principalOf(request.principal);
-        await engine.sendEvent({ principal, requestId: request.id }, request.params.id, { type: 'RECORD_REVISIT', ...request.body }, {
+        const result = await engine.sendEvent({ principal, requestId: request.id }, request.params.id, { type: 'RECORD_REVISIT', ...request.body }, {
           idempotencyKey: typeof request.headers['idempotency-key'] === 'string' ? request.headers['idempotency-key'] : undefined,
         });
         reply.code(201);
         const history = await engine.revisitHistory(principal, request.params.id);
-        return { revisit: history.at(-1), case: await engine.getCase(principal, request.params.id) };
+        return { revisit: history.at(-1), case: result.view };
       },
     );
 

@@ -58,12 +58,15 @@ export function caseRoutes(engine: Engine) {
       },
       async (request, reply) => {
         const principal = principalOf(request.principal);
-        const { caseId, replayed } = await engine.openCase({ principal, requestId: request.id }, request.body, {
+        const { caseId, replayed, view } = await engine.openCase({ principal, requestId: request.id }, request.body, {
           idempotencyKey: parseIdempotencyKey(request.headers['idempotency-key']),
         });
         reply.code(201).header('location', `/cases/${caseId}`);
         if (replayed) reply.header('idempotent-replayed', 'true');
-        return { caseId, ...(await engine.getCase(principal, caseId)) };
+        // A replayed survey committed nothing now: its answer is the case as it is today.
+        const answer = view ?? (await engine.getCase(principal, caseId));
+        reply.header('etag', `"${answer.rowVersion}"`);
+        return { caseId, ...answer };
       },
     );
 
@@ -129,7 +132,8 @@ export function caseRoutes(engine: Engine) {
           ifMatch: parseIfMatch(request.headers['if-match']),
           idempotencyKey: parseIdempotencyKey(request.headers['idempotency-key']),
         });
-        const view = await engine.getCase(principal, result.caseId);
+        // The plan's view of the row this command wrote: its ETag is this command's version, never a later one.
+        const view = result.view!;
         reply.header('etag', `"${view.rowVersion}"`);
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         return view;
