@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: seeds a PostgreSQL database with N cases and measures (1) the seed, (2) command throughput
  * over HTTP against its SQL ceiling, (3) GET /overdue latency, (4) the two-worker timer drain, (5) the
- * service's RSS under load, (6) the command mix on embedded PGlite. Writes docs/benchmarks.md (full runs).
+ * service's RSS under load, (6) the command mix on embedded PGlite, (7) statements and round trips per command,
+ * counted on the wire by a proxy between the service and PostgreSQL. Writes docs/benchmarks.md (full runs).
  * See bench/README.md. Never part of `npm test` or CI.
  */
 import { randomBytes } from 'node:crypto';
@@ -29,6 +30,7 @@ import { machineInfo } from './lib/machine.js';
 import { responseTimes, runOverdue, type OverdueResult } from './lib/overdue.js';
 import { analyzeProfile, mainProfile, removeDir, type ProfileBreakdown } from './lib/profile.js';
 import { renderReport, renderSummary } from './lib/report.js';
+import { runRoundTrips, type RoundTripResult } from './lib/roundtrips.js';
 import { seedBench, type SeedResult } from './lib/seed.js';
 import { bundleService, startService, type RunningService } from './lib/service.js';
 import { runTimers, type TimerResult } from './lib/timers.js';
@@ -68,6 +70,7 @@ export interface Results {
   };
   overdue?: OverdueResult & { cases: number };
   timers?: TimerResult;
+  roundTrips?: RoundTripResult;
   pglite?: {
     cases: number;
     seedSeconds: number;
@@ -286,6 +289,11 @@ async function postgresPhases(args: BenchArgs, results: Results, jwtSecret: stri
       log(`timers: ${t.timers} drained in ${t.drainSeconds.toFixed(1)} s, ${t.transitionsPerSecond.toFixed(0)} transitions/s, duplicates ${t.duplicates}, lost ${t.lost}`);
       endPhase(results, 'timers');
     }
+
+    if (args.only.has('roundtrips')) {
+      results.roundTrips = await runRoundTrips(handle.db, { server: args.server, database: args.database, port: args.port + 4, jwtSecret, samples: args.roundTripSamples ?? 10 });
+      endPhase(results, 'round trips');
+    }
   } finally {
     await handle.close();
   }
@@ -341,7 +349,7 @@ async function main() {
   phaseStart = performance.now();
   log(`${command}: phases ${[...args.only].join(', ')}; ${args.cases} cases; ${args.duration} s per step at ${args.connections.join(' and ')} connections`);
 
-  const pgPhases = ['seed', 'commands', 'overdue', 'timers', 'rss'].some((p) => args.only.has(p as never));
+  const pgPhases = ['seed', 'commands', 'overdue', 'timers', 'roundtrips', 'rss'].some((p) => args.only.has(p as never));
   if (pgPhases) await postgresPhases(args, results, jwtSecret);
   if (args.only.has('pglite')) await pglitePhase(args, results, jwtSecret);
 

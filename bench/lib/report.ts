@@ -1,5 +1,6 @@
 // The summary printed at the end of a run and docs/benchmarks.md.
 import type { Results, StepResult } from '../run.js';
+import { ROUND_TRIP_TARGET, type RoundTripResult } from './roundtrips.js';
 import { fmt } from './util.js';
 
 const TARGET = { ratio: 0.7, overdueP95Ms: 5, rssMb: 250 };
@@ -68,6 +69,17 @@ function rows(r: Results): Row[] {
       target: `< ${TARGET.rssMb} MB`,
       verdict: verdict(Math.max(r.rss.peakMb, r.rss.overduePeakMb ?? 0) < TARGET.rssMb),
     });
+  }
+  if (r.roundTrips) {
+    const targeted = r.roundTrips.rows.filter((x) => x.target !== null);
+    if (targeted.length) {
+      out.push({
+        figure: '7. Round trips per command (wire count, BEGIN and COMMIT included)',
+        measured: targeted.map((x) => `${x.event} ${fmt(x.roundTrips.median)}${x.roundTrips.max !== x.roundTrips.median ? ` (max ${fmt(x.roundTrips.max)})` : ''}`).join(', '),
+        target: `≤ ${ROUND_TRIP_TARGET} for APPROVE, RECORD_REVISIT, FILE_OBJECTION`,
+        verdict: verdict(targeted.every((x) => x.roundTrips.max <= ROUND_TRIP_TARGET)),
+      });
+    }
   }
   if (r.pglite) {
     for (const s of r.pglite.steps) {
@@ -282,6 +294,8 @@ export function renderReport(r: Results): string {
     p();
   }
 
+  if (r.roundTrips) roundTripSection(r.roundTrips, p);
+
   const notes = missNotes(r);
   p('## Notes on the targets');
   p();
@@ -308,9 +322,32 @@ export function renderReport(r: Results): string {
   p();
   p(`This run took ${fmt(r.wallSeconds / 60, 1)} min: ${Object.entries(r.phaseSeconds).map(([k, v]) => `${k} ${fmt(v / 60, 1)} min`).join(', ')}. The seed grows with \`--cases\`; the other phases do not (the timer drain grows with \`--timers\`).`);
   p();
-  p('Flags: `--cases N`, `--only seed,commands,overdue,timers,rss,pglite`, `--duration S` (per load step), `--warmup S`, `--connections 16,64`, `--timers N`, `--pglite-cases N`, `--reuse` (keep `doudi_bench` if it holds the same number of cases), `--server URL` (default `postgres://postgres@127.0.0.1:5432`), `--database NAME` (default `doudi_bench`, dropped and created), `--port N`, `--out FILE` / `--no-out`. A run with `--only` prints its figures and writes no file unless `--out` is given. Needs `pgbench` (`/usr/lib/postgresql/15/bin/pgbench`, or `$PGBENCH`).');
+  p('Flags: `--cases N`, `--only seed,commands,overdue,timers,roundtrips,rss,pglite`, `--roundtrip-samples N`, `--duration S` (per load step), `--warmup S`, `--connections 16,64`, `--timers N`, `--pglite-cases N`, `--reuse` (keep `doudi_bench` if it holds the same number of cases), `--server URL` (default `postgres://postgres@127.0.0.1:5432`), `--database NAME` (default `doudi_bench`, dropped and created), `--port N`, `--out FILE` / `--no-out`. A run with `--only` prints its figures and writes no file unless `--out` is given. Needs `pgbench` (`/usr/lib/postgresql/15/bin/pgbench`, or `$PGBENCH`).');
   p();
   return L.join('\n');
+}
+
+function roundTripSection(t: RoundTripResult, p: (s?: string) => void) {
+  p('## 7. Statements and round trips per command');
+  p();
+  p('Counted on the wire, outside the service: `bench/lib/wireCount.ts` is a TCP proxy between the service and PostgreSQL that reads the PostgreSQL protocol in both directions. ' +
+    '**Statements** are the client\'s Query (`Q`, simple protocol) and Execute (`E`, extended protocol) messages — BEGIN and COMMIT count like any other. ' +
+    '**Round trips** are the client\'s turns: each time it sends after the server last sent, i.e. each time it had to wait for an answer (a statement the driver sends as Parse/Describe, waits, then Bind/Execute costs two; statements pipelined without waiting cost one together). ' +
+    `The service runs as in section 2, with \`DATABASE_URL\` pointing at the proxy; requests are sent one at a time, the proxy's counters zeroed before each and read once every connection is idle again; ${t.warmup} unmeasured requests of each kind first (the driver's first use of a statement on a connection, type fetch, connection start-up). ` +
+    `The service opened ${t.connectionsOpened} connection${t.connectionsOpened === 1 ? '' : 's'} to PostgreSQL in all (its pool; \`DATABASE_URL\` cannot size it), and one request used at most the number of connections in the table.`);
+  p();
+  p(`| event | request | samples | statements (median, min–max) | **round trips** (median, min–max) | transactions | connections | target | verdict |\n|---|---|---|---|---|---|---|---|---|`);
+  for (const x of t.rows) {
+    const range = (s: { min: number; max: number }) => (s.min === s.max ? '' : ` (${fmt(s.min)}–${fmt(s.max)})`);
+    p(`| ${x.event} | ${x.request} | ${x.samples} | ${fmt(x.statements.median)}${range(x.statements)} | **${fmt(x.roundTrips.median)}**${range(x.roundTrips)} | ${fmt(x.transactions)} | ${x.connectionsMax} | ${x.target === null ? '—' : `≤ ${x.target}`} | ${x.target === null ? '—' : verdict(x.roundTrips.max <= x.target)} |`);
+  }
+  p();
+  if (t.idlePollShapes.length || t.timerNote) {
+    p('The timer row: one `npm run worker` process through the proxy (`WORKER_BATCH=1`, `WORKER_IDLE_MS=200`); one due `notice_end` timer at a time is inserted from the benchmark (not through the proxy), and the work the worker did until the timer was done and it was polling again is summed. ' +
+      `Its idle polls (timers and webhook outbox) are left out: units of work — from one idle ReadyForQuery to the next — with the shape of an idle poll seen beforehand (statements/round trips: ${t.idlePollShapes.join(', ') || 'none'}).` +
+      (t.timerNote ? ` Timer firing ${t.timerNote}.` : ''));
+    p();
+  }
 }
 
 /** A note for each missed target: the cause, with the evidence measured in this run, and what would close it. */
@@ -397,6 +434,20 @@ function missNotes(r: Results): string[] {
           `But PGlite runs inside the service process, on one connection, so commands queue behind each other and share the service's core: p99 ${ms(gl.http.latency.p99, 0)} against ${ms(pg.http.latency.p99, 0)}, and the process grew to ${fmt(glPeak)} MB (the database's memory is the service's). ` +
           'It also admits one process only: no `npm run worker` beside the service, no second instance. ' +
           'PGlite is for a demonstration, a trial or development on one machine; move to PostgreSQL as soon as several people work at once, memory is bounded, or the scheduler should run apart from the service.',
+      );
+    }
+  }
+  if (r.roundTrips) {
+    const missed = r.roundTrips.rows.filter((x) => x.target !== null && x.roundTrips.max > x.target);
+    if (missed.length) {
+      const twice = missed.every((x) => x.roundTrips.median >= 1.5 * x.statements.median);
+      out.push(
+        `**Round trips: ${missed.map((x) => `${x.event} ${fmt(x.roundTrips.median)}`).join(', ')} (target ≤ ${ROUND_TRIP_TARGET}, BEGIN and COMMIT included).** ` +
+          `Each command is ${missed.map((x) => fmt(x.statements.median)).filter((v, i, a) => a.indexOf(v) === i).join(' or ')} statements, each sent only after the previous one's answer` +
+          (twice
+            ? '; and most statements cost two round trips: drizzle-orm runs its queries through postgres.js\'s `unsafe()` without `prepare`, so for every statement with parameters the driver first sends Parse/Describe and waits for the parameter types, then Bind/Execute. '
+            : '. ') +
+          'What would close it: lock and load in one statement, plan in memory, and send the writes as one batch (a pipeline of statements not awaited one by one, or one statement with data-modifying CTEs), with BEGIN and COMMIT sent with the first and the last; prepared statements (or explicit parameter types) so no statement waits for a Describe.',
       );
     }
   }

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 
 export const execFileP = promisify(execFile);
 
-export const PHASES = ['seed', 'commands', 'overdue', 'timers', 'rss', 'pglite'] as const;
+export const PHASES = ['seed', 'commands', 'overdue', 'timers', 'roundtrips', 'rss', 'pglite'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchArgs {
@@ -19,6 +19,8 @@ export interface BenchArgs {
   reuse: boolean;
   timers: number;
   pgliteCases: number;
+  /** Requests of each kind measured by the round-trip phase (after a few unmeasured ones). */
+  roundTripSamples: number;
   /** Server URL without a database name, e.g. postgres://postgres@127.0.0.1:5432 */
   server: string;
   database: string;
@@ -40,6 +42,7 @@ const USAGE = `npm run bench -- [flags]
   --connections LIST   concurrent HTTP connections / SQL clients per step (default 16,64)
   --timers N           due timers for the two-worker drain (default 100000)
   --pglite-cases N     cases for the embedded PGlite run (default 10000)
+  --roundtrip-samples N  requests of each kind measured for statements and round trips (default 10)
   --reuse              keep the doudi_bench database and its data if it already holds --cases cases
   --server URL         PostgreSQL server (default postgres://postgres@127.0.0.1:5432, or $BENCH_SERVER)
   --database NAME      database to create and drop (default doudi_bench)
@@ -58,6 +61,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     reuse: false,
     timers: 100_000,
     pgliteCases: 10_000,
+    roundTripSamples: 10,
     server: process.env.BENCH_SERVER ?? 'postgres://postgres@127.0.0.1:5432',
     database: 'doudi_bench',
     port: 3900,
@@ -81,6 +85,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--warmup': a.warmup = num(flag, next(), 0); break;
       case '--timers': a.timers = num(flag, next(), 100); break;
       case '--pglite-cases': a.pgliteCases = num(flag, next(), 1000); break;
+      case '--roundtrip-samples': a.roundTripSamples = num(flag, next(), 1); break;
       case '--port': a.port = num(flag, next(), 1); break;
       case '--reuse': a.reuse = true; break;
       case '--server': a.server = next().replace(/\/+$/, ''); break;
