@@ -16,6 +16,12 @@ const ms = (n: number | undefined, d = 1) => (n === undefined || !Number.isFinit
 const pct = (n: number | null | undefined) => (n === null || n === undefined || !Number.isFinite(n) ? 'n/a' : `${fmt(n)}%`);
 const verdict = (ok: boolean | null) => (ok === null ? '—' : ok ? 'met' : '**missed**');
 
+const procs = (s: StepResult) => s.processes ?? 1;
+const multi = (steps: StepResult[]) => steps.some((s) => procs(s) > 1);
+const procLabel = (s: StepResult, steps: StepResult[]) => (multi(steps) ? `, ${procs(s)} service process${procs(s) === 1 ? '' : 'es'}` : '');
+/** RSS of a step: the peak, or with several processes each process's peak. */
+const rssText = (s: StepResult) => (procs(s) > 1 && s.rssPerProcessMb ? `${s.rssPerProcessMb.map((x) => fmt(x)).join(' / ')} MB (per process)` : `${fmt(s.rssPeakMb)} MB`);
+
 function ratioOf(s: StepResult): number | null {
   return s.pgbench ? s.http.rps / s.pgbench.tps : null;
 }
@@ -37,7 +43,7 @@ function rows(r: Results): Row[] {
     for (const s of r.commands.steps) {
       const ratio = ratioOf(s);
       out.push({
-        figure: `2. Commands over HTTP, ${s.connections} connections`,
+        figure: `2. Commands over HTTP, ${s.connections} connections${procLabel(s, r.commands.steps)}`,
         measured: `${fmt(s.http.rps)} commands/s (p50 ${ms(s.http.latency.p50, 0)}, p99 ${ms(s.http.latency.p99, 0)}); ceiling ${fmt(s.pgbench?.tps ?? NaN)} tx/s (pgbench), ${fmt(s.postgresJs?.tps ?? NaN)} tx/s (postgres.js); **ratio ${ratio === null ? 'n/a' : ratio.toFixed(2)}**`,
         target: `≥ ${TARGET.ratio} of the ceiling`,
         verdict: verdict(ratio === null ? null : ratio >= TARGET.ratio),
@@ -107,26 +113,34 @@ const perOp = (cpuSeconds: number | null | undefined, ops: number) =>
   cpuSeconds === null || cpuSeconds === undefined || !(ops > 0) ? 'n/a' : `${fmt((1000 * cpuSeconds) / ops, 2)} ms`;
 
 function stepTable(steps: StepResult[], withCeiling: boolean): string {
+  // A column for the service processes (and their RSS) only when some step ran more than one.
+  const m = multi(steps);
+  const pHead = m ? ' service processes |' : '';
+  const pSep = m ? '---|' : '';
   const head = withCeiling
-    ? '| connections | HTTP commands/s | p50 | p90 | p99 | non-2xx | errors | pgbench tx/s | pgbench mean latency | **ratio HTTP / pgbench** | postgres.js tx/s | ratio HTTP / postgres.js |\n|---|---|---|---|---|---|---|---|---|---|---|---|'
-    : '| connections | HTTP commands/s | p50 | p90 | p99 | non-2xx | errors | service CPU (one core = 100%) | machine CPU | service RSS peak |\n|---|---|---|---|---|---|---|---|---|---|';
+    ? `| connections |${pHead} HTTP commands/s | p50 | p90 | p99 | non-2xx | errors | pgbench tx/s | pgbench mean latency | **ratio HTTP / pgbench** | postgres.js tx/s | ratio HTTP / postgres.js |${m ? ' service RSS peak |' : ''}\n|---|${pSep}---|---|---|---|---|---|---|---|---|---|---|${m ? '---|' : ''}`
+    : `| connections |${pHead} HTTP commands/s | p50 | p90 | p99 | non-2xx | errors | service CPU (one core = 100%) | machine CPU | service RSS peak |\n|---|${pSep}---|---|---|---|---|---|---|---|---|`;
   const body = steps.map((s) => {
-    const base = `| ${s.connections} | ${fmt(s.http.rps)} | ${ms(s.http.latency.p50, 0)} | ${ms(s.http.latency.p90, 0)} | ${ms(s.http.latency.p99, 0)} | ${s.http.non2xx} | ${s.http.errors}`;
-    if (!withCeiling) return `${base} | ${pct(s.cpu.serviceCorePct)} | ${pct(s.cpu.machinePct)} | ${fmt(s.rssPeakMb)} MB |`;
+    const base = `| ${s.connections} |${m ? ` ${procs(s)} |` : ''} ${fmt(s.http.rps)} | ${ms(s.http.latency.p50, 0)} | ${ms(s.http.latency.p90, 0)} | ${ms(s.http.latency.p99, 0)} | ${s.http.non2xx} | ${s.http.errors}`;
+    if (!withCeiling) return `${base} | ${pct(s.cpu.serviceCorePct)} | ${pct(s.cpu.machinePct)} | ${rssText(s)} |`;
     const ratio = ratioOf(s);
     const ratioJs = s.postgresJs ? s.http.rps / s.postgresJs.tps : null;
-    return `${base} | ${fmt(s.pgbench?.tps ?? NaN)} | ${ms(s.pgbench?.latencyMs.mean, 1)} | **${ratio?.toFixed(2) ?? 'n/a'}** | ${fmt(s.postgresJs?.tps ?? NaN)} | ${ratioJs?.toFixed(2) ?? 'n/a'} |`;
+    return `${base} | ${fmt(s.pgbench?.tps ?? NaN)} | ${ms(s.pgbench?.latencyMs.mean, 1)} | **${ratio?.toFixed(2) ?? 'n/a'}** | ${fmt(s.postgresJs?.tps ?? NaN)} | ${ratioJs?.toFixed(2) ?? 'n/a'} |${m ? ` ${rssText(s)} |` : ''}`;
   });
-  return [head, ...body].join('\n');
+  const note = m
+    ? '\n\nWith several service processes (ports `--port` … `--port`+N−1, each with its own pool of database connections) the connections are spread evenly over them, one autocannon instance per process fed from the same queues; their latencies are then the harness\'s own (request built → answer read), and the service CPU below is the sum over the processes. The ceiling is measured once per connection count.'
+    : '';
+  return [head, ...body].join('\n') + note;
 }
 
 /** Where the CPU went, per command or transaction: the service process, PostgreSQL's backends, the client. */
 function cpuTable(steps: StepResult[]): string {
-  const head = '| connections | load average before | machine CPU busy (HTTP step) | service process (one core = 100%) | **service CPU per command** | PostgreSQL CPU per command (HTTP) | PostgreSQL CPU per transaction (pgbench) | PostgreSQL CPU per transaction (postgres.js) | postgres.js client CPU per transaction |\n|---|---|---|---|---|---|---|---|---|';
+  const m = multi(steps);
+  const head = (m ? '| connections | service processes | load average before |' : '| connections | load average before |') + ' machine CPU busy (HTTP step) | service process (one core = 100%) | **service CPU per command** | PostgreSQL CPU per command (HTTP) | PostgreSQL CPU per transaction (pgbench) | PostgreSQL CPU per transaction (postgres.js) | postgres.js client CPU per transaction |\n|---|---|---|---|---|---|---|---|---|' + (m ? '---|' : '');
   const body = steps.map((s) => {
     const tx = s.pgbench ? s.pgbench.transactions : 0;
     const js = s.postgresJs ? s.postgresJs.transactions : 0;
-    return `| ${s.connections} | ${s.loadBefore} | ${pct(s.cpu.machinePct)} | ${pct(s.cpu.serviceCorePct)} | **${perOp(s.cpu.serviceCpuSeconds, s.http.ok)}** | ${perOp(s.cpu.pgCpuSeconds, s.http.ok)} | ${perOp(s.pgbench?.pgCpuSeconds, tx)} | ${perOp(s.postgresJs?.pgCpuSeconds, js)} | ${perOp(s.postgresJs?.clientCpuSeconds, js)} |`;
+    return `| ${s.connections} |${m ? ` ${procs(s)} |` : ''} ${s.loadBefore} | ${pct(s.cpu.machinePct)} | ${pct(s.cpu.serviceCorePct)} | **${perOp(s.cpu.serviceCpuSeconds, s.http.ok)}** | ${perOp(s.cpu.pgCpuSeconds, s.http.ok)} | ${perOp(s.pgbench?.pgCpuSeconds, tx)} | ${perOp(s.postgresJs?.pgCpuSeconds, js)} | ${perOp(s.postgresJs?.clientCpuSeconds, js)} |`;
   });
   return [head, ...body].join('\n');
 }
@@ -322,7 +336,7 @@ export function renderReport(r: Results): string {
   p();
   p(`This run took ${fmt(r.wallSeconds / 60, 1)} min: ${Object.entries(r.phaseSeconds).map(([k, v]) => `${k} ${fmt(v / 60, 1)} min`).join(', ')}. The seed grows with \`--cases\`; the other phases do not (the timer drain grows with \`--timers\`).`);
   p();
-  p('Flags: `--cases N`, `--only seed,commands,overdue,timers,roundtrips,rss,pglite`, `--roundtrip-samples N`, `--duration S` (per load step), `--warmup S`, `--connections 16,64`, `--timers N`, `--pglite-cases N`, `--reuse` (keep `doudi_bench` if it holds the same number of cases), `--server URL` (default `postgres://postgres@127.0.0.1:5432`), `--database NAME` (default `doudi_bench`, dropped and created), `--port N`, `--out FILE` / `--no-out`. A run with `--only` prints its figures and writes no file unless `--out` is given. Needs `pgbench` (`/usr/lib/postgresql/15/bin/pgbench`, or `$PGBENCH`).');
+  p('Flags: `--cases N`, `--only seed,commands,overdue,timers,roundtrips,rss,pglite`, `--processes 1,2` (service processes for the HTTP steps), `--roundtrip-samples N`, `--duration S` (per load step), `--warmup S`, `--connections 16,64`, `--timers N`, `--pglite-cases N`, `--reuse` (keep `doudi_bench` if it holds the same number of cases), `--server URL` (default `postgres://postgres@127.0.0.1:5432`), `--database NAME` (default `doudi_bench`, dropped and created), `--port N`, `--out FILE` / `--no-out`. A run with `--only` prints its figures and writes no file unless `--out` is given. Needs `pgbench` (`/usr/lib/postgresql/15/bin/pgbench`, or `$PGBENCH`).');
   p();
   return L.join('\n');
 }
