@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: seeds a PostgreSQL database with N cases and measures (1) the seed, (2) command throughput
  * over HTTP against its SQL ceiling, (3) GET /overdue latency, (4) the two-worker timer drain, (5) the
- * service's RSS under load, (6) the command mix on embedded PGlite. Writes docs/benchmarks.md (full runs).
+ * service's RSS under load, (6) the command mix on embedded PGlite, (7) statements and round trips per command,
+ * counted on the wire by a proxy between the service and PostgreSQL. Writes docs/benchmarks.md (full runs).
  * See bench/README.md. Never part of `npm test` or CI.
  */
 import { randomBytes } from 'node:crypto';
@@ -29,16 +30,24 @@ import { machineInfo } from './lib/machine.js';
 import { responseTimes, runOverdue, type OverdueResult } from './lib/overdue.js';
 import { analyzeProfile, mainProfile, removeDir, type ProfileBreakdown } from './lib/profile.js';
 import { renderReport, renderSummary } from './lib/report.js';
+import { runRoundTrips, type RoundTripResult } from './lib/roundtrips.js';
 import { seedBench, type SeedResult } from './lib/seed.js';
-import { bundleService, startService, type RunningService } from './lib/service.js';
+import { bundleService, startService, startServices, type ServiceGroup } from './lib/service.js';
 import { runTimers, type TimerResult } from './lib/timers.js';
 import { cpuMeter, loadAverage, log, MB, parseArgs, rssOf, rssSampler, type BenchArgs } from './lib/util.js';
 
 export interface StepResult {
   connections: number;
+  /** Service processes sharing the connections (absent in results of runs before --processes: 1). */
+  processes?: number;
   http: HttpStep;
+  /** Service CPU: the sum over the service processes. */
   cpu: { serviceCorePct: number | null; serviceCpuSeconds: number | null; machinePct: number; pgCpuSeconds: number | null };
+  /** Peak RSS of the largest service process. */
   rssPeakMb: number;
+  /** Peak RSS of each service process, and of their sum. */
+  rssPerProcessMb?: number[];
+  rssTotalPeakMb?: number;
   /** Load average (1, 5, 15 min) just before the step. */
   loadBefore: string;
   pgbench?: CeilingStep;
@@ -68,6 +77,7 @@ export interface Results {
   };
   overdue?: OverdueResult & { cases: number };
   timers?: TimerResult;
+  roundTrips?: RoundTripResult;
   pglite?: {
     cases: number;
     seedSeconds: number;
@@ -89,21 +99,27 @@ function endPhase(results: Results, name: string) {
   phaseStart = now;
 }
 
-async function commandSteps(m: MixState, svc: RunningService, args: BenchArgs, db: DbHandle | null, ceiling: { nids: number; url?: string } | null): Promise<StepResult[]> {
+async function commandSteps(m: MixState, svc: ServiceGroup, args: BenchArgs, db: DbHandle | null, ceiling: { nids: number; url?: string } | null, earlier: StepResult[] = []): Promise<StepResult[]> {
   const steps: StepResult[] = [];
+  const n = svc.pids.length;
   for (const c of args.connections) {
     if (db) await checkpoint(db.db);
-    if (args.warmup > 0) await runMix(m, svc.baseUrl, c, args.warmup);
+    if (args.warmup > 0) await runMix(m, svc.baseUrls, c, args.warmup);
     const load = loadAverage();
-    const meter = cpuMeter(svc.pid);
-    const rss = rssSampler(svc.pid);
+    const meter = cpuMeter(svc.pids);
+    const rss = rssSampler(svc.pids);
     const pgCpu = db ? pgCpuSampler(args.server, args.database) : null;
-    const http = await runMix(m, svc.baseUrl, c, args.duration);
+    const http = await runMix(m, svc.baseUrls, c, args.duration);
     const cpu = { ...meter(), pgCpuSeconds: pgCpu ? (await pgCpu()).cpuSeconds : null };
     const r = rss();
-    log(`commands over HTTP, ${c} connections: ${http.rps.toFixed(0)} commands/s, p50 ${http.latency.p50} ms, p99 ${http.latency.p99} ms, non-2xx ${http.non2xx}, errors ${http.errors}; service ${cpu.serviceCorePct?.toFixed(0)}% of a core, machine ${cpu.machinePct.toFixed(0)}%, RSS peak ${(r.peak / MB).toFixed(0)} MB`);
-    const step: StepResult = { connections: c, http, cpu, rssPeakMb: r.peak / MB, loadBefore: load };
-    if (db && ceiling && args.server) {
+    log(`commands over HTTP, ${c} connections, ${n} service process${n === 1 ? '' : 'es'}: ${http.rps.toFixed(0)} commands/s, p50 ${http.latency.p50} ms, p99 ${http.latency.p99} ms, non-2xx ${http.non2xx}, errors ${http.errors}; service ${cpu.serviceCorePct?.toFixed(0)}% of a core, machine ${cpu.machinePct.toFixed(0)}%, RSS peak ${r.perProcess.map((x) => (x / MB).toFixed(0)).join(' + ')} MB`);
+    const step: StepResult = { connections: c, processes: n, http, cpu, rssPeakMb: r.peak / MB, rssPerProcessMb: r.perProcess.map((x) => x / MB), rssTotalPeakMb: r.totalPeak / MB, loadBefore: load };
+    // The ceiling does not depend on the service: measured once per connection count, at the first process count.
+    const same = earlier.find((x) => x.connections === c && x.pgbench);
+    if (same) {
+      step.pgbench = same.pgbench;
+      step.postgresJs = same.postgresJs;
+    } else if (db && ceiling && args.server) {
       await checkpoint(db.db);
       // Warm-up (connections, plans, cache); at least 3 s, or 64 clients may not finish connecting.
       if (args.warmup > 0) await runPgbench({ server: args.server, database: args.database, clients: c, seconds: Math.max(3, args.warmup), nids: ceiling.nids, machineVersion: CASE_MACHINE_VERSION, warmup: true });
@@ -241,25 +257,29 @@ async function postgresPhases(args: BenchArgs, results: Results, jwtSecret: stri
       const m = await loadMixState(handle.db, jwt);
       const pools = queueSizes(m);
       const ceilingCases = (await one<{ n: number }>(handle.db, `select count(*)::int as n from bench_plan where pool = 'ceiling'`)).n;
-      const svc = await startService({ port: args.port, databaseUrl: url, jwtSecret });
-      const idle = rssOf(svc.pid) ?? 0;
-      try {
-        const measureCeiling = args.only.has('commands');
-        const stepArgs = measureCeiling ? args : { ...args, connections: [Math.max(...args.connections)] };
-        const steps = await commandSteps(m, svc, stepArgs, handle, measureCeiling ? { nids: ceilingCases, url } : null);
-        const chains = await verifyChains(m, svc.baseUrl);
-        await svc.stop();
-        const check = { ...(await checkMixDb(handle.db, m)), ...chains };
-        log(`commands: ${check.acknowledged} acknowledged, ${check.refused} refused, ${check.serverCommits} committed, ${check.auditRecords} audit records, ${check.chainsVerified} chains verified, ${check.chainsBroken} broken`);
-        const statements = measureCeiling ? await statementsPerCommand(m, args, url, jwtSecret) : {};
-        const profile = measureCeiling ? await profileService(m, args, url, jwtSecret) : null;
-        if (measureCeiling) results.commands = { steps, check, statementsPerCommand: statements, profile, pools, ceilingCases };
-        const peak = steps.reduce((a, s) => (s.rssPeakMb > a.rssPeakMb ? s : a), steps[0]);
-        results.rss = { idleMb: idle / MB, peakMb: peak.rssPeakMb, peakStep: `commands at ${peak.connections} connections` };
-        if (args.only.has('rss')) results.rss.bundled = await bundledRss(m, args, url, jwtSecret, peak.connections);
-      } finally {
-        await svc.stop();
+      const measureCeiling = args.only.has('commands');
+      const stepArgs = measureCeiling ? args : { ...args, connections: [Math.max(...args.connections)] };
+      const steps: StepResult[] = [];
+      let idle = 0;
+      let chains: Awaited<ReturnType<typeof verifyChains>> = { chainsVerified: 0, chainsBroken: 0 };
+      for (const [i, n] of args.processes.entries()) {
+        const group = await startServices(n, { port: args.port, databaseUrl: url, jwtSecret });
+        try {
+          if (i === 0) idle = rssOf(group.pids[0]) ?? 0;
+          steps.push(...(await commandSteps(m, group, stepArgs, handle, measureCeiling ? { nids: ceilingCases, url } : null, steps)));
+          if (i === args.processes.length - 1) chains = await verifyChains(m, group.baseUrls[0]);
+        } finally {
+          await group.stop();
+        }
       }
+      const check = { ...(await checkMixDb(handle.db, m)), ...chains };
+      log(`commands: ${check.acknowledged} acknowledged, ${check.refused} refused, ${check.serverCommits} committed, ${check.auditRecords} audit records, ${check.chainsVerified} chains verified, ${check.chainsBroken} broken`);
+      const statements = measureCeiling ? await statementsPerCommand(m, args, url, jwtSecret) : {};
+      const profile = measureCeiling ? await profileService(m, args, url, jwtSecret) : null;
+      if (measureCeiling) results.commands = { steps, check, statementsPerCommand: statements, profile, pools, ceilingCases };
+      const peak = steps.reduce((a, s) => (s.rssPeakMb > a.rssPeakMb ? s : a), steps[0]);
+      results.rss = { idleMb: idle / MB, peakMb: peak.rssPeakMb, peakStep: `commands at ${peak.connections} connections${(peak.processes ?? 1) > 1 ? ` (the largest of ${peak.processes} service processes)` : ''}` };
+      if (args.only.has('rss')) results.rss.bundled = await bundledRss(m, args, url, jwtSecret, peak.connections);
       endPhase(results, 'commands and RSS');
     }
 
@@ -286,6 +306,11 @@ async function postgresPhases(args: BenchArgs, results: Results, jwtSecret: stri
       log(`timers: ${t.timers} drained in ${t.drainSeconds.toFixed(1)} s, ${t.transitionsPerSecond.toFixed(0)} transitions/s, duplicates ${t.duplicates}, lost ${t.lost}`);
       endPhase(results, 'timers');
     }
+
+    if (args.only.has('roundtrips')) {
+      results.roundTrips = await runRoundTrips(handle.db, { server: args.server, database: args.database, port: args.port + 4, jwtSecret, samples: args.roundTripSamples ?? 10 });
+      endPhase(results, 'round trips');
+    }
   } finally {
     await handle.close();
   }
@@ -301,13 +326,14 @@ async function pglitePhase(args: BenchArgs, results: Results, jwtSecret: string)
     const m = await loadMixState(handle.db, { jwtSecret, jwtIssuer: JWT_ISSUER });
     await handle.close();
     const seedSeconds = (performance.now() - start) / 1000;
-    const svc = await startService({ port: args.port, dataDir: dir, jwtSecret });
-    const idle = rssOf(svc.pid) ?? 0;
+    // PGlite admits one process: always one service process here.
+    const svc = await startServices(1, { port: args.port, dataDir: dir, jwtSecret });
+    const idle = rssOf(svc.pids[0]) ?? 0;
     let steps: StepResult[];
     let chains;
     try {
       steps = await commandSteps(m, svc, args, null, null);
-      chains = await verifyChains(m, svc.baseUrl);
+      chains = await verifyChains(m, svc.baseUrls[0]);
     } finally {
       await svc.stop();
     }
@@ -341,7 +367,7 @@ async function main() {
   phaseStart = performance.now();
   log(`${command}: phases ${[...args.only].join(', ')}; ${args.cases} cases; ${args.duration} s per step at ${args.connections.join(' and ')} connections`);
 
-  const pgPhases = ['seed', 'commands', 'overdue', 'timers', 'rss'].some((p) => args.only.has(p as never));
+  const pgPhases = ['seed', 'commands', 'overdue', 'timers', 'roundtrips', 'rss'].some((p) => args.only.has(p as never));
   if (pgPhases) await postgresPhases(args, results, jwtSecret);
   if (args.only.has('pglite')) await pglitePhase(args, results, jwtSecret);
 

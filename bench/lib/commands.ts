@@ -177,78 +177,100 @@ export interface HttpStep {
   failures: Record<string, number>;
 }
 
-/** One load step of the mix at `connections` for `seconds`. */
-export async function runMix(m: MixState, baseUrl: string, connections: number, seconds: number): Promise<HttpStep> {
+/**
+ * One load step of the mix at `connections` for `seconds`. With several service processes (one base URL each)
+ * the connections are spread evenly over them, one autocannon instance per process, all fed from the same
+ * queues (so a case is still never in flight twice); latencies are then the harness's own (from building a
+ * request to its answer), since autocannon's percentiles of separate instances do not add up.
+ */
+export async function runMix(m: MixState, baseUrls: string | string[], connections: number, seconds: number): Promise<HttpStep> {
+  const urls = Array.isArray(baseUrls) ? baseUrls : [baseUrls];
   const byKind: Record<string, number> = {};
   const failures: Record<string, number> = {};
+  const own: number[] = [];
   let ok = 0;
-  const url = new URL(baseUrl);
-  const result = await autocannon({
-    url: baseUrl,
-    connections,
-    duration: seconds,
-    timeout: 30,
-    requests: [
-      {
-        setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
-          const j = pickJob(m);
-          if (!j) throw new Error('the mix ran out of cases: seed more (--cases) or shorten --duration');
-          context.job = j;
-          m.totals.issued += 1;
-          m.touched.set(j.id, j.county);
-          return {
-            ...req,
-            method: 'POST',
-            path: `/cases/${j.id}/events`,
-            headers: {
-              host: url.host,
-              authorization: `Bearer ${m.tokens.get(`${j.county}-${userOf[j.pool]}`)}`,
-              'content-type': 'application/json',
-              'if-match': `"${j.version}"`,
-            },
-            body: bodyOf(m, j),
-          };
-        },
-        onResponse: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => {
-          const j = context.job as Job;
-          if (!j) return;
-          context.job = undefined;
-          if (status >= 200 && status < 300) {
-            ok += 1;
-            m.totals.ok += 1;
-            const ev = eventOf[j.pool];
-            const kind = ev === 'APPROVE' ? `APPROVE ${j.pool}` : ev;
-            byKind[kind] = (byKind[kind] ?? 0) + 1;
-            const etag = Number(String(headers.etag ?? '').replaceAll('"', ''));
-            const next: Job = { ...j, version: Number.isFinite(etag) && etag > 0 ? etag : j.version + 1, pool: nextPool[j.pool] };
-            m.queues.get(`${next.pool}:${next.county}`)!.push(next);
-          } else {
-            m.totals.failed += 1;
-            let code = '';
-            try {
-              code = JSON.parse(body).code ?? '';
-            } catch {
-              // not JSON
+  const run = (baseUrl: string, conns: number) => {
+    const url = new URL(baseUrl);
+    return autocannon({
+      url: baseUrl,
+      connections: conns,
+      duration: seconds,
+      timeout: 30,
+      requests: [
+        {
+          setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
+            const j = pickJob(m);
+            if (!j) throw new Error('the mix ran out of cases: seed more (--cases) or shorten --duration');
+            context.job = j;
+            context.t0 = performance.now();
+            m.totals.issued += 1;
+            m.touched.set(j.id, j.county);
+            return {
+              ...req,
+              method: 'POST',
+              path: `/cases/${j.id}/events`,
+              headers: {
+                host: url.host,
+                authorization: `Bearer ${m.tokens.get(`${j.county}-${userOf[j.pool]}`)}`,
+                'content-type': 'application/json',
+                'if-match': `"${j.version}"`,
+              },
+              body: bodyOf(m, j),
+            };
+          },
+          onResponse: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => {
+            const j = context.job as Job;
+            if (!j) return;
+            context.job = undefined;
+            own.push(performance.now() - (context.t0 as number));
+            if (status >= 200 && status < 300) {
+              ok += 1;
+              m.totals.ok += 1;
+              const ev = eventOf[j.pool];
+              const kind = ev === 'APPROVE' ? `APPROVE ${j.pool}` : ev;
+              byKind[kind] = (byKind[kind] ?? 0) + 1;
+              const etag = Number(String(headers.etag ?? '').replaceAll('"', ''));
+              const next: Job = { ...j, version: Number.isFinite(etag) && etag > 0 ? etag : j.version + 1, pool: nextPool[j.pool] };
+              m.queues.get(`${next.pool}:${next.county}`)!.push(next);
+            } else {
+              m.totals.failed += 1;
+              let code = '';
+              try {
+                code = JSON.parse(body).code ?? '';
+              } catch {
+                // not JSON
+              }
+              const k = `${status} ${code} (${eventOf[j.pool]})`;
+              failures[k] = (failures[k] ?? 0) + 1;
             }
-            const k = `${status} ${code} (${eventOf[j.pool]})`;
-            failures[k] = (failures[k] ?? 0) + 1;
-          }
+          },
         },
-      },
-    ],
-  } as autocannon.Options);
+      ],
+    } as autocannon.Options);
+  };
+  const share = urls.map((_, i) => Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0));
+  const results = await Promise.all(urls.map((u, i) => (share[i] > 0 ? run(u, share[i]) : null)).filter((x) => x !== null));
   // autocannon stops without waiting for the requests in flight; let them finish before anything else runs.
   await new Promise((r) => setTimeout(r, 2000));
-  const lat = result.latency as unknown as Record<string, number>;
+  const duration = Math.max(...results.map((r) => r.duration));
+  let latency: HttpStep['latency'];
+  if (results.length === 1) {
+    const lat = results[0].latency as unknown as Record<string, number>;
+    latency = { p50: lat.p50, p90: lat.p90, p99: lat.p99, max: lat.max, mean: lat.average };
+  } else {
+    own.sort((a, b) => a - b);
+    const r0 = (x: number) => Math.round(x);
+    latency = { p50: r0(percentile(own, 50)), p90: r0(percentile(own, 90)), p99: r0(percentile(own, 99)), max: r0(own.at(-1) ?? NaN), mean: own.reduce((a, b) => a + b, 0) / Math.max(1, own.length) };
+  }
   return {
     connections,
-    seconds: result.duration,
+    seconds: duration,
     ok,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    rps: ok / result.duration,
-    latency: { p50: lat.p50, p90: lat.p90, p99: lat.p99, max: lat.max, mean: lat.average },
+    non2xx: results.reduce((a, r) => a + r.non2xx, 0),
+    errors: results.reduce((a, r) => a + r.errors, 0),
+    timeouts: results.reduce((a, r) => a + r.timeouts, 0),
+    rps: ok / duration,
+    latency,
     byKind,
     failures,
   };

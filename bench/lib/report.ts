@@ -1,5 +1,6 @@
 // The summary printed at the end of a run and docs/benchmarks.md.
 import type { Results, StepResult } from '../run.js';
+import { ROUND_TRIP_TARGET, type RoundTripResult } from './roundtrips.js';
 import { fmt } from './util.js';
 
 const TARGET = { ratio: 0.7, overdueP95Ms: 5, rssMb: 250 };
@@ -14,6 +15,12 @@ interface Row {
 const ms = (n: number | undefined, d = 1) => (n === undefined || !Number.isFinite(n) ? 'n/a' : `${fmt(n, d)} ms`);
 const pct = (n: number | null | undefined) => (n === null || n === undefined || !Number.isFinite(n) ? 'n/a' : `${fmt(n)}%`);
 const verdict = (ok: boolean | null) => (ok === null ? '—' : ok ? 'met' : '**missed**');
+
+const procs = (s: StepResult) => s.processes ?? 1;
+const multi = (steps: StepResult[]) => steps.some((s) => procs(s) > 1);
+const procLabel = (s: StepResult, steps: StepResult[]) => (multi(steps) ? `, ${procs(s)} service process${procs(s) === 1 ? '' : 'es'}` : '');
+/** RSS of a step: the peak, or with several processes each process's peak. */
+const rssText = (s: StepResult) => (procs(s) > 1 && s.rssPerProcessMb ? `${s.rssPerProcessMb.map((x) => fmt(x)).join(' / ')} MB (per process)` : `${fmt(s.rssPeakMb)} MB`);
 
 function ratioOf(s: StepResult): number | null {
   return s.pgbench ? s.http.rps / s.pgbench.tps : null;
@@ -36,7 +43,7 @@ function rows(r: Results): Row[] {
     for (const s of r.commands.steps) {
       const ratio = ratioOf(s);
       out.push({
-        figure: `2. Commands over HTTP, ${s.connections} connections`,
+        figure: `2. Commands over HTTP, ${s.connections} connections${procLabel(s, r.commands.steps)}`,
         measured: `${fmt(s.http.rps)} commands/s (p50 ${ms(s.http.latency.p50, 0)}, p99 ${ms(s.http.latency.p99, 0)}); ceiling ${fmt(s.pgbench?.tps ?? NaN)} tx/s (pgbench), ${fmt(s.postgresJs?.tps ?? NaN)} tx/s (postgres.js); **ratio ${ratio === null ? 'n/a' : ratio.toFixed(2)}**`,
         target: `≥ ${TARGET.ratio} of the ceiling`,
         verdict: verdict(ratio === null ? null : ratio >= TARGET.ratio),
@@ -69,6 +76,17 @@ function rows(r: Results): Row[] {
       verdict: verdict(Math.max(r.rss.peakMb, r.rss.overduePeakMb ?? 0) < TARGET.rssMb),
     });
   }
+  if (r.roundTrips) {
+    const targeted = r.roundTrips.rows.filter((x) => x.target !== null);
+    if (targeted.length) {
+      out.push({
+        figure: '7. Round trips per command (wire count, BEGIN and COMMIT included)',
+        measured: targeted.map((x) => `${x.event} ${fmt(x.roundTrips.median)}${x.roundTrips.max !== x.roundTrips.median ? ` (max ${fmt(x.roundTrips.max)})` : ''}`).join(', '),
+        target: `≤ ${ROUND_TRIP_TARGET} for APPROVE, RECORD_REVISIT, FILE_OBJECTION`,
+        verdict: verdict(targeted.every((x) => x.roundTrips.max <= ROUND_TRIP_TARGET)),
+      });
+    }
+  }
   if (r.pglite) {
     for (const s of r.pglite.steps) {
       const pg = r.commands?.steps.find((x) => x.connections === s.connections);
@@ -95,26 +113,34 @@ const perOp = (cpuSeconds: number | null | undefined, ops: number) =>
   cpuSeconds === null || cpuSeconds === undefined || !(ops > 0) ? 'n/a' : `${fmt((1000 * cpuSeconds) / ops, 2)} ms`;
 
 function stepTable(steps: StepResult[], withCeiling: boolean): string {
+  // A column for the service processes (and their RSS) only when some step ran more than one.
+  const m = multi(steps);
+  const pHead = m ? ' service processes |' : '';
+  const pSep = m ? '---|' : '';
   const head = withCeiling
-    ? '| connections | HTTP commands/s | p50 | p90 | p99 | non-2xx | errors | pgbench tx/s | pgbench mean latency | **ratio HTTP / pgbench** | postgres.js tx/s | ratio HTTP / postgres.js |\n|---|---|---|---|---|---|---|---|---|---|---|---|'
-    : '| connections | HTTP commands/s | p50 | p90 | p99 | non-2xx | errors | service CPU (one core = 100%) | machine CPU | service RSS peak |\n|---|---|---|---|---|---|---|---|---|---|';
+    ? `| connections |${pHead} HTTP commands/s | p50 | p90 | p99 | non-2xx | errors | pgbench tx/s | pgbench mean latency | **ratio HTTP / pgbench** | postgres.js tx/s | ratio HTTP / postgres.js |${m ? ' service RSS peak |' : ''}\n|---|${pSep}---|---|---|---|---|---|---|---|---|---|---|${m ? '---|' : ''}`
+    : `| connections |${pHead} HTTP commands/s | p50 | p90 | p99 | non-2xx | errors | service CPU (one core = 100%) | machine CPU | service RSS peak |\n|---|${pSep}---|---|---|---|---|---|---|---|---|`;
   const body = steps.map((s) => {
-    const base = `| ${s.connections} | ${fmt(s.http.rps)} | ${ms(s.http.latency.p50, 0)} | ${ms(s.http.latency.p90, 0)} | ${ms(s.http.latency.p99, 0)} | ${s.http.non2xx} | ${s.http.errors}`;
-    if (!withCeiling) return `${base} | ${pct(s.cpu.serviceCorePct)} | ${pct(s.cpu.machinePct)} | ${fmt(s.rssPeakMb)} MB |`;
+    const base = `| ${s.connections} |${m ? ` ${procs(s)} |` : ''} ${fmt(s.http.rps)} | ${ms(s.http.latency.p50, 0)} | ${ms(s.http.latency.p90, 0)} | ${ms(s.http.latency.p99, 0)} | ${s.http.non2xx} | ${s.http.errors}`;
+    if (!withCeiling) return `${base} | ${pct(s.cpu.serviceCorePct)} | ${pct(s.cpu.machinePct)} | ${rssText(s)} |`;
     const ratio = ratioOf(s);
     const ratioJs = s.postgresJs ? s.http.rps / s.postgresJs.tps : null;
-    return `${base} | ${fmt(s.pgbench?.tps ?? NaN)} | ${ms(s.pgbench?.latencyMs.mean, 1)} | **${ratio?.toFixed(2) ?? 'n/a'}** | ${fmt(s.postgresJs?.tps ?? NaN)} | ${ratioJs?.toFixed(2) ?? 'n/a'} |`;
+    return `${base} | ${fmt(s.pgbench?.tps ?? NaN)} | ${ms(s.pgbench?.latencyMs.mean, 1)} | **${ratio?.toFixed(2) ?? 'n/a'}** | ${fmt(s.postgresJs?.tps ?? NaN)} | ${ratioJs?.toFixed(2) ?? 'n/a'} |${m ? ` ${rssText(s)} |` : ''}`;
   });
-  return [head, ...body].join('\n');
+  const note = m
+    ? '\n\nWith several service processes (ports `--port` … `--port`+N−1, each with its own pool of database connections) the connections are spread evenly over them, one autocannon instance per process fed from the same queues; their latencies are then the harness\'s own (request built → answer read), and the service CPU below is the sum over the processes. The ceiling is measured once per connection count.'
+    : '';
+  return [head, ...body].join('\n') + note;
 }
 
 /** Where the CPU went, per command or transaction: the service process, PostgreSQL's backends, the client. */
 function cpuTable(steps: StepResult[]): string {
-  const head = '| connections | load average before | machine CPU busy (HTTP step) | service process (one core = 100%) | **service CPU per command** | PostgreSQL CPU per command (HTTP) | PostgreSQL CPU per transaction (pgbench) | PostgreSQL CPU per transaction (postgres.js) | postgres.js client CPU per transaction |\n|---|---|---|---|---|---|---|---|---|';
+  const m = multi(steps);
+  const head = (m ? '| connections | service processes | load average before |' : '| connections | load average before |') + ' machine CPU busy (HTTP step) | service process (one core = 100%) | **service CPU per command** | PostgreSQL CPU per command (HTTP) | PostgreSQL CPU per transaction (pgbench) | PostgreSQL CPU per transaction (postgres.js) | postgres.js client CPU per transaction |\n|---|---|---|---|---|---|---|---|---|' + (m ? '---|' : '');
   const body = steps.map((s) => {
     const tx = s.pgbench ? s.pgbench.transactions : 0;
     const js = s.postgresJs ? s.postgresJs.transactions : 0;
-    return `| ${s.connections} | ${s.loadBefore} | ${pct(s.cpu.machinePct)} | ${pct(s.cpu.serviceCorePct)} | **${perOp(s.cpu.serviceCpuSeconds, s.http.ok)}** | ${perOp(s.cpu.pgCpuSeconds, s.http.ok)} | ${perOp(s.pgbench?.pgCpuSeconds, tx)} | ${perOp(s.postgresJs?.pgCpuSeconds, js)} | ${perOp(s.postgresJs?.clientCpuSeconds, js)} |`;
+    return `| ${s.connections} |${m ? ` ${procs(s)} |` : ''} ${s.loadBefore} | ${pct(s.cpu.machinePct)} | ${pct(s.cpu.serviceCorePct)} | **${perOp(s.cpu.serviceCpuSeconds, s.http.ok)}** | ${perOp(s.cpu.pgCpuSeconds, s.http.ok)} | ${perOp(s.pgbench?.pgCpuSeconds, tx)} | ${perOp(s.postgresJs?.pgCpuSeconds, js)} | ${perOp(s.postgresJs?.clientCpuSeconds, js)} |`;
   });
   return [head, ...body].join('\n');
 }
@@ -282,6 +308,8 @@ export function renderReport(r: Results): string {
     p();
   }
 
+  if (r.roundTrips) roundTripSection(r.roundTrips, p);
+
   const notes = missNotes(r);
   p('## Notes on the targets');
   p();
@@ -308,9 +336,32 @@ export function renderReport(r: Results): string {
   p();
   p(`This run took ${fmt(r.wallSeconds / 60, 1)} min: ${Object.entries(r.phaseSeconds).map(([k, v]) => `${k} ${fmt(v / 60, 1)} min`).join(', ')}. The seed grows with \`--cases\`; the other phases do not (the timer drain grows with \`--timers\`).`);
   p();
-  p('Flags: `--cases N`, `--only seed,commands,overdue,timers,rss,pglite`, `--duration S` (per load step), `--warmup S`, `--connections 16,64`, `--timers N`, `--pglite-cases N`, `--reuse` (keep `doudi_bench` if it holds the same number of cases), `--server URL` (default `postgres://postgres@127.0.0.1:5432`), `--database NAME` (default `doudi_bench`, dropped and created), `--port N`, `--out FILE` / `--no-out`. A run with `--only` prints its figures and writes no file unless `--out` is given. Needs `pgbench` (`/usr/lib/postgresql/15/bin/pgbench`, or `$PGBENCH`).');
+  p('Flags: `--cases N`, `--only seed,commands,overdue,timers,roundtrips,rss,pglite`, `--processes 1,2` (service processes for the HTTP steps), `--roundtrip-samples N`, `--duration S` (per load step), `--warmup S`, `--connections 16,64`, `--timers N`, `--pglite-cases N`, `--reuse` (keep `doudi_bench` if it holds the same number of cases), `--server URL` (default `postgres://postgres@127.0.0.1:5432`), `--database NAME` (default `doudi_bench`, dropped and created), `--port N`, `--out FILE` / `--no-out`. A run with `--only` prints its figures and writes no file unless `--out` is given. Needs `pgbench` (`/usr/lib/postgresql/15/bin/pgbench`, or `$PGBENCH`).');
   p();
   return L.join('\n');
+}
+
+function roundTripSection(t: RoundTripResult, p: (s?: string) => void) {
+  p('## 7. Statements and round trips per command');
+  p();
+  p('Counted on the wire, outside the service: `bench/lib/wireCount.ts` is a TCP proxy between the service and PostgreSQL that reads the PostgreSQL protocol in both directions. ' +
+    '**Statements** are the client\'s Query (`Q`, simple protocol) and Execute (`E`, extended protocol) messages — BEGIN and COMMIT count like any other. ' +
+    '**Round trips** are the client\'s turns: each time it sends after the server last sent, i.e. each time it had to wait for an answer (a statement the driver sends as Parse/Describe, waits, then Bind/Execute costs two; statements pipelined without waiting cost one together). ' +
+    `The service runs as in section 2, with \`DATABASE_URL\` pointing at the proxy; requests are sent one at a time, the proxy's counters zeroed before each and read once every connection is idle again; ${t.warmup} unmeasured requests of each kind first (the driver's first use of a statement on a connection, type fetch, connection start-up). ` +
+    `The service opened ${t.connectionsOpened} connection${t.connectionsOpened === 1 ? '' : 's'} to PostgreSQL in all (its pool; \`DATABASE_URL\` cannot size it), and one request used at most the number of connections in the table.`);
+  p();
+  p(`| event | request | samples | statements (median, min–max) | **round trips** (median, min–max) | transactions | connections | target | verdict |\n|---|---|---|---|---|---|---|---|---|`);
+  for (const x of t.rows) {
+    const range = (s: { min: number; max: number }) => (s.min === s.max ? '' : ` (${fmt(s.min)}–${fmt(s.max)})`);
+    p(`| ${x.event} | ${x.request} | ${x.samples} | ${fmt(x.statements.median)}${range(x.statements)} | **${fmt(x.roundTrips.median)}**${range(x.roundTrips)} | ${fmt(x.transactions)} | ${x.connectionsMax} | ${x.target === null ? '—' : `≤ ${x.target}`} | ${x.target === null ? '—' : verdict(x.roundTrips.max <= x.target)} |`);
+  }
+  p();
+  if (t.idlePollShapes.length || t.timerNote) {
+    p('The timer row: one `npm run worker` process through the proxy (`WORKER_BATCH=1`, `WORKER_IDLE_MS=200`); one due `notice_end` timer at a time is inserted from the benchmark (not through the proxy), and the work the worker did until the timer was done and it was polling again is summed. ' +
+      `Its idle polls (timers and webhook outbox) are left out: units of work — from one idle ReadyForQuery to the next — with the shape of an idle poll seen beforehand (statements/round trips: ${t.idlePollShapes.join(', ') || 'none'}).` +
+      (t.timerNote ? ` Timer firing ${t.timerNote}.` : ''));
+    p();
+  }
 }
 
 /** A note for each missed target: the cause, with the evidence measured in this run, and what would close it. */
@@ -397,6 +448,20 @@ function missNotes(r: Results): string[] {
           `But PGlite runs inside the service process, on one connection, so commands queue behind each other and share the service's core: p99 ${ms(gl.http.latency.p99, 0)} against ${ms(pg.http.latency.p99, 0)}, and the process grew to ${fmt(glPeak)} MB (the database's memory is the service's). ` +
           'It also admits one process only: no `npm run worker` beside the service, no second instance. ' +
           'PGlite is for a demonstration, a trial or development on one machine; move to PostgreSQL as soon as several people work at once, memory is bounded, or the scheduler should run apart from the service.',
+      );
+    }
+  }
+  if (r.roundTrips) {
+    const missed = r.roundTrips.rows.filter((x) => x.target !== null && x.roundTrips.max > x.target);
+    if (missed.length) {
+      const twice = missed.every((x) => x.roundTrips.median >= 1.5 * x.statements.median);
+      out.push(
+        `**Round trips: ${missed.map((x) => `${x.event} ${fmt(x.roundTrips.median)}`).join(', ')} (target ≤ ${ROUND_TRIP_TARGET}, BEGIN and COMMIT included).** ` +
+          `Each command is ${missed.map((x) => fmt(x.statements.median)).filter((v, i, a) => a.indexOf(v) === i).join(' or ')} statements, each sent only after the previous one's answer` +
+          (twice
+            ? '; and most statements cost two round trips: drizzle-orm runs its queries through postgres.js\'s `unsafe()` without `prepare`, so for every statement with parameters the driver first sends Parse/Describe and waits for the parameter types, then Bind/Execute. '
+            : '. ') +
+          'What would close it: lock and load in one statement, plan in memory, and send the writes as one batch (a pipeline of statements not awaited one by one, or one statement with data-modifying CTEs), with BEGIN and COMMIT sent with the first and the last; prepared statements (or explicit parameter types) so no statement waits for a Describe.',
       );
     }
   }

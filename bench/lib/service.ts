@@ -103,6 +103,32 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   };
 }
 
+/** N service processes on ports port..port+N-1 (each with its own database pool), started one after another. */
+export interface ServiceGroup {
+  pids: number[];
+  baseUrls: string[];
+  services: RunningService[];
+  stop: () => Promise<void>;
+}
+
+export async function startServices(n: number, o: ServiceOptions): Promise<ServiceGroup> {
+  const services: RunningService[] = [];
+  try {
+    for (let i = 0; i < n; i++) services.push(await startService({ ...o, port: o.port + i }));
+  } catch (e) {
+    await Promise.all(services.map((s) => s.stop()));
+    throw e;
+  }
+  return {
+    pids: services.map((s) => s.pid),
+    baseUrls: services.map((s) => s.baseUrl),
+    services,
+    stop: async () => {
+      await Promise.all(services.map((s) => s.stop()));
+    },
+  };
+}
+
 /**
  * The service bundled to one JavaScript file with esbuild (dependencies left as imports), to compare its
  * memory with the tsx way of running it. Written to bench/.build/, two levels below the repository root like

@@ -33,10 +33,11 @@ export interface TimerResult {
   idleClaim: { ms: number; buffers: number; deadTuples: number; autovacuumAt: number; liveTuples: number; afterVacuum: { ms: number; buffers: number } };
 }
 
-function startWorker(databaseUrl: string, jwtSecret: string) {
+/** `npm run worker` as a separate process (src/worker.ts through tsx), with optional extra environment. */
+export function startWorker(databaseUrl: string, jwtSecret: string, extraEnv: Record<string, string> = {}) {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
     cwd: ROOT,
-    env: serviceEnv({ databaseUrl, jwtSecret, logLevel: 'info' }),
+    env: { ...serviceEnv({ databaseUrl, jwtSecret, logLevel: 'info' }), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -50,7 +51,7 @@ function startWorker(databaseUrl: string, jwtSecret: string) {
   return { proc, exit, output: () => out };
 }
 
-async function waitFor(what: string, ms: number, probe: () => boolean | Promise<boolean>) {
+export async function waitFor(what: string, ms: number, probe: () => boolean | Promise<boolean>) {
   const deadline = Date.now() + ms;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -58,13 +59,16 @@ async function waitFor(what: string, ms: number, probe: () => boolean | Promise<
   }
 }
 
-export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: string; timers: number }): Promise<TimerResult> {
-  const setupStart = performance.now();
+/**
+ * Cases in the plan (pool 'timers') whose 7-day public notice ended two days ago, materialized from the timer
+ * template without any timers; `insertDueTimers` then gives them their due notice_end timers.
+ */
+export async function prepareTimerCases(db: Db, count: number): Promise<{ from: number; to: number }> {
   const tpl = await one<{ t: number } | undefined>(db, `select t from bench_templates where key = '${templateKey(timersTemplate.county, timersTemplate.flow, timersTemplate.age)}'`);
   if (!tpl) throw new Error('no timer template: seed first');
   const { max } = await one<{ max: number }>(db, 'select coalesce(max(n), 0)::int as max from bench_plan');
   const from = max + 1;
-  const to = max + o.timers;
+  const to = max + count;
   // The cases, spread over the six counties like the bulk; no timers yet.
   await exec(db, `insert into bench_plan (n, t, pool, county, case_id, household_id, village_code, member_ids)
     select g, ${tpl.t}, 'timers', null, gen_random_uuid(), gen_random_uuid(),
@@ -78,6 +82,23 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
   await writeGenesis(db, `p.n between ${from} and ${to}`, new Date());
   await exec(db, 'analyze cases');
   await exec(db, 'analyze timers');
+  return { from, to };
+}
+
+/** The due notice_end timers of plan cases from..to, in one statement; returns the range of their ids. */
+export async function insertDueTimers(db: Db, from: number, to: number): Promise<{ lo: string; hi: string }> {
+  return one<{ lo: string; hi: string }>(db, `with ins as (
+      insert into timers (case_id, kind, key, due_at, payload, status)
+      select p.case_id, tm.kind, tm.key, tm.due_at, tm.payload, 'pending'
+      from bench_plan p join bench_templates bt on bt.t = p.t join timers tm on tm.case_id = bt.case_id and tm.kind = 'notice_end'
+      where p.n between ${from} and ${to}
+      returning id)
+    select min(id)::text as lo, max(id)::text as hi from ins`);
+}
+
+export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: string; timers: number }): Promise<TimerResult> {
+  const setupStart = performance.now();
+  const { from, to } = await prepareTimerCases(db, o.timers);
 
   const workers = [startWorker(o.databaseUrl, o.jwtSecret), startWorker(o.databaseUrl, o.jwtSecret)];
   await waitFor('both workers to start', 60_000, () => workers.every((w) => w.output().includes('scheduler started')));
@@ -86,13 +107,7 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
   log(`timers: ${o.timers} cases ready and 2 workers polling (${setupSeconds.toFixed(1)} s); inserting the due timers`);
 
   // All timers in one transaction: they become visible to the workers at once, at t0.
-  const ids = await one<{ lo: string; hi: string }>(db, `with ins as (
-      insert into timers (case_id, kind, key, due_at, payload, status)
-      select p.case_id, tm.kind, tm.key, tm.due_at, tm.payload, 'pending'
-      from bench_plan p join bench_templates bt on bt.t = p.t join timers tm on tm.case_id = bt.case_id and tm.kind = 'notice_end'
-      where p.n between ${from} and ${to}
-      returning id)
-    select min(id)::text as lo, max(id)::text as hi from ins`);
+  const ids = await insertDueTimers(db, from, to);
   const t0 = Date.now();
   const lo = Number(ids.lo);
   const hi = Number(ids.hi);

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 
 export const execFileP = promisify(execFile);
 
-export const PHASES = ['seed', 'commands', 'overdue', 'timers', 'rss', 'pglite'] as const;
+export const PHASES = ['seed', 'commands', 'overdue', 'timers', 'roundtrips', 'rss', 'pglite'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchArgs {
@@ -16,9 +16,13 @@ export interface BenchArgs {
   /** Seconds of unmeasured load before each step. */
   warmup: number;
   connections: number[];
+  /** Service processes for the HTTP steps (one run of the steps per count; ports port..port+N-1). */
+  processes: number[];
   reuse: boolean;
   timers: number;
   pgliteCases: number;
+  /** Requests of each kind measured by the round-trip phase (after a few unmeasured ones). */
+  roundTripSamples: number;
   /** Server URL without a database name, e.g. postgres://postgres@127.0.0.1:5432 */
   server: string;
   database: string;
@@ -38,8 +42,11 @@ const USAGE = `npm run bench -- [flags]
   --duration S         seconds per measured load step (default 15)
   --warmup S           unmeasured seconds before each load step (default 3)
   --connections LIST   concurrent HTTP connections / SQL clients per step (default 16,64)
+  --processes LIST     service processes for the HTTP steps, on ports port..port+N-1, the connections spread
+                       over them (default 1; e.g. 1,2 runs the steps once per count)
   --timers N           due timers for the two-worker drain (default 100000)
   --pglite-cases N     cases for the embedded PGlite run (default 10000)
+  --roundtrip-samples N  requests of each kind measured for statements and round trips (default 10)
   --reuse              keep the doudi_bench database and its data if it already holds --cases cases
   --server URL         PostgreSQL server (default postgres://postgres@127.0.0.1:5432, or $BENCH_SERVER)
   --database NAME      database to create and drop (default doudi_bench)
@@ -55,9 +62,11 @@ export function parseArgs(argv: string[]): BenchArgs {
     duration: 15,
     warmup: 3,
     connections: [16, 64],
+    processes: [1],
     reuse: false,
     timers: 100_000,
     pgliteCases: 10_000,
+    roundTripSamples: 10,
     server: process.env.BENCH_SERVER ?? 'postgres://postgres@127.0.0.1:5432',
     database: 'doudi_bench',
     port: 3900,
@@ -81,6 +90,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--warmup': a.warmup = num(flag, next(), 0); break;
       case '--timers': a.timers = num(flag, next(), 100); break;
       case '--pglite-cases': a.pgliteCases = num(flag, next(), 1000); break;
+      case '--roundtrip-samples': a.roundTripSamples = num(flag, next(), 1); break;
       case '--port': a.port = num(flag, next(), 1); break;
       case '--reuse': a.reuse = true; break;
       case '--server': a.server = next().replace(/\/+$/, ''); break;
@@ -90,6 +100,9 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--render': a.render = next(); break;
       case '--connections':
         a.connections = next().split(',').map((s) => num(flag, s, 1));
+        break;
+      case '--processes':
+        a.processes = next().split(',').map((s) => num(flag, s, 1));
         break;
       case '--only': {
         onlyGiven = true;
@@ -176,13 +189,25 @@ export function loadAverage(): string {
  * CPU use over an interval: the service process (in % of one core) and the whole machine (in % of all cores).
  * Start it before a load step, call stop() after.
  */
-export function cpuMeter(pid: number | null) {
+export function cpuMeter(pid: number | number[] | null) {
+  const pids = pid === null ? [] : Array.isArray(pid) ? pid : [pid];
+  // The sum over the processes (several service processes: 100% = one core's worth in all).
+  const cpuOf = () => {
+    if (pids.length === 0) return null;
+    let sum = 0;
+    for (const p of pids) {
+      const c = cpuSecondsOf(p);
+      if (c === null) return null;
+      sum += c;
+    }
+    return sum;
+  };
   const m0 = machineCpu();
-  const p0 = pid ? cpuSecondsOf(pid) : null;
+  const p0 = cpuOf();
   const start = performance.now();
   return () => {
     const m1 = machineCpu();
-    const p1 = pid ? cpuSecondsOf(pid) : null;
+    const p1 = cpuOf();
     const secs = (performance.now() - start) / 1000;
     return {
       serviceCorePct: p0 !== null && p1 !== null ? (100 * (p1 - p0)) / secs : null,
@@ -192,18 +217,35 @@ export function cpuMeter(pid: number | null) {
   };
 }
 
-/** Samples a process's RSS every `everyMs` until stopped; returns the peak and the samples. */
-export function rssSampler(pid: number, everyMs = 200) {
-  const samples: number[] = [];
-  const t = setInterval(() => {
-    const r = rssOf(pid);
-    if (r !== null) samples.push(r);
-  }, everyMs);
+/**
+ * Samples the RSS of one or more processes every `everyMs` until stopped; returns the peak of the largest
+ * process (`peak`), each process's peak, and the peak of their sum.
+ */
+export function rssSampler(pid: number | number[], everyMs = 200) {
+  const pids = Array.isArray(pid) ? pid : [pid];
+  const peaks = pids.map(() => 0);
+  let totalPeak = 0;
+  let last = 0;
+  let samples = 0;
+  const sample = () => {
+    let total = 0;
+    pids.forEach((p, i) => {
+      const r = rssOf(p);
+      if (r === null) return;
+      peaks[i] = Math.max(peaks[i], r);
+      total += r;
+    });
+    if (total > 0) {
+      totalPeak = Math.max(totalPeak, total);
+      last = total;
+      samples += 1;
+    }
+  };
+  const t = setInterval(sample, everyMs);
   return () => {
     clearInterval(t);
-    const r = rssOf(pid);
-    if (r !== null) samples.push(r);
-    return { peak: Math.max(0, ...samples), last: samples.at(-1) ?? 0, samples: samples.length };
+    sample();
+    return { peak: Math.max(0, ...peaks), perProcess: peaks, totalPeak, last, samples };
   };
 }
 

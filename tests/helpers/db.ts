@@ -9,6 +9,9 @@ import { migrate } from '../../src/db/migrate.js';
 
 export type TestDb = DbHandle;
 
+/** Connections of a test database's pool on PostgreSQL. */
+export const TEST_PG_POOL = 5;
+
 export function testDbKind(): 'postgres' | 'pglite' {
   return process.env.DATABASE_URL ? 'postgres' : 'pglite';
 }
@@ -32,7 +35,7 @@ export async function createTestDb(): Promise<TestDb> {
   testUrl.pathname = `/${name}`;
   let handle: DbHandle;
   try {
-    handle = await createDb({ databaseUrl: testUrl.toString(), dataDir: 'unused', maxConnections: 5 });
+    handle = await createDb({ databaseUrl: testUrl.toString(), dataDir: 'unused', maxConnections: TEST_PG_POOL });
     await migrate(handle);
   } catch (error) {
     await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
