@@ -4,12 +4,17 @@ import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { timers, type NewTimer, type TimerRow } from './schema.js';
 import type { Db, Tx } from './types.js';
 
-/** The case's timers that are live (pending) or already fired (done): what planning compares against. */
+/**
+ * The case's timers whose key is taken: live (pending), fired (done) or given up (failed) — exactly the rows
+ * the unique index timers_case_key_idx counts (every status but cancelled). Planning compares against these,
+ * so a failed timer is never planned again (that would violate the index) and never fires twice; only an
+ * admin's retry (POST /timers/:id/retry) brings it back.
+ */
 export async function listCaseTimers(tx: Db | Tx, caseId: string): Promise<TimerRow[]> {
   return tx
     .select()
     .from(timers)
-    .where(and(eq(timers.caseId, caseId), inArray(timers.status, ['pending', 'done'])))
+    .where(and(eq(timers.caseId, caseId), inArray(timers.status, ['pending', 'done', 'failed'])))
     .orderBy(asc(timers.dueAt), asc(timers.id));
 }
 
