@@ -76,9 +76,10 @@ export function createTimerWorker(deps: TimerWorkerDeps, options: Partial<TimerW
   }
 
   // Busy while a round finished timers: more may be due at once.
-  const { start, stop } = createPollingLoop({ name: 'timer worker', logger: log, idleMs: opts.idleMs, runOnce, busy: (r) => r.fired + r.failed > 0 });
+  // wake(): a timer became due now (LISTEN doudi_timers, see startWorkers).
+  const { start, stop, wake } = createPollingLoop({ name: 'timer worker', logger: log, idleMs: opts.idleMs, runOnce, busy: (r) => r.fired + r.failed > 0 });
 
-  return { runOnce, drain, start, stop };
+  return { runOnce, drain, start, stop, wake };
 }
 
 export type TimerWorker = ReturnType<typeof createTimerWorker>;
