@@ -65,6 +65,18 @@ async function until(check: () => Promise<boolean> | boolean, t0: number, limitM
 }
 
 describe(`workers wake on NOTIFY (${testDbKind()})`, () => {
+  it('the migration installed the triggers and the autovacuum settings', async () => {
+    const triggers = rows<{ tgname: string }>(
+      await svc.database.db.execute(sql`select tgname from pg_trigger where tgrelid in ('timers'::regclass, 'webhook_deliveries'::regclass) and not tgisinternal order by tgname`),
+    ).map((r) => r.tgname);
+    expect(triggers).toEqual(['timers_notify_insert', 'timers_notify_update', 'webhook_deliveries_notify_insert']);
+    const options = rows<{ relname: string; reloptions: string[] | string }>(
+      await svc.database.db.execute(sql`select relname, reloptions from pg_class where relname in ('timers', 'webhook_deliveries') order by relname`),
+    );
+    for (const o of options) expect(String(o.reloptions)).toContain('autovacuum_vacuum_scale_factor=0.01');
+    expect(options).toHaveLength(2);
+  });
+
   it('planning timers days ahead notifies nobody; a timer made due now does, once per transaction', async () => {
     const got: string[] = [];
     const unlisten = await svc.database.listen!(TIMERS_CHANNEL, (p) => got.push(p));
