@@ -46,10 +46,20 @@ export const errorCatalogue = {
     message: 'No such case',
     details: '{ caseId }',
   },
+  TIMER_NOT_FOUND: {
+    status: 404,
+    message: 'No such timer',
+    details: '{ timerId }',
+  },
   EVENT_NOT_ALLOWED: {
     status: 409,
     message: 'This event is not allowed in the current state of the case',
     details: '{ state, event, allowedEvents }',
+  },
+  TIMER_STATE_CONFLICT: {
+    status: 409,
+    message: 'The timer is not in a status that allows this',
+    details: '{ timerId, status, allowed }: the timer\'s status and the statuses the action needs (status `firing`: a worker holds it right now)',
   },
   VERSION_CONFLICT: {
     status: 409,
@@ -115,6 +125,8 @@ export interface ErrorDetailsByCode {
   CASE_NOT_FOUND: { caseId: string };
   EVENT_NOT_ALLOWED: { state: unknown; event: string; allowedEvents: string[] };
   VERSION_CONFLICT: { expectedVersion: number; currentVersion: number };
+  TIMER_NOT_FOUND: { timerId: number };
+  TIMER_STATE_CONFLICT: { timerId: number; status: string; allowed: string[] };
   DUPLICATE_RESIDENT: { caseId: string };
   PAYLOAD_TOO_LARGE: { limitBytes: number };
   IDEMPOTENCY_KEY_REUSED: { key: string };
@@ -163,6 +175,16 @@ export const errors = {
       message:
         `${details.event} is not allowed now; allowed: ` +
         (details.allowedEvents.length ? details.allowedEvents.join(', ') : 'none'),
+      details,
+    }),
+  timerNotFound: (timerId: number) =>
+    new AppError('TIMER_NOT_FOUND', { message: `No timer ${timerId}`, details: { timerId } }),
+  timerStateConflict: (details: ErrorDetailsByCode['TIMER_STATE_CONFLICT']) =>
+    new AppError('TIMER_STATE_CONFLICT', {
+      message:
+        details.status === 'firing'
+          ? `Timer ${details.timerId} is being fired by a worker right now; reload it and try again`
+          : `Timer ${details.timerId} is ${details.status}; this needs ${details.allowed.join(' or ')}`,
       details,
     }),
   versionConflict: (expectedVersion: number, currentVersion: number) =>

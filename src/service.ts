@@ -14,6 +14,7 @@ import { careRoutes } from './http/routes/care.js';
 import { demoClockRoutes } from './http/routes/demoClock.js';
 import { notificationRoutes } from './http/routes/notifications.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { timerRoutes } from './http/routes/timers.js';
 import { overdueRoutes } from './http/routes/overdue.js';
 import { timeSettingsRoutes } from './http/routes/timeSettings.js';
 import type { Logger } from './logger.js';
@@ -55,6 +56,7 @@ export function createService(deps: ServiceDeps) {
       await timeSettingsRoutes(engine)(api);
       await notificationRoutes(engine)(api);
       await webhookRoutes(engine)(api);
+      await timerRoutes(engine)(api);
       if (demoClock) await demoClockRoutes(demoClock)(api);
     },
   });

@@ -36,6 +36,13 @@ export interface DbHandle {
   ping(): Promise<void>;
   /** The embedded PGlite instance (pglite kind only), e.g. to dump its data directory. */
   pglite?: PGlite;
+  /**
+   * LISTEN on `channel`: `onNotify` runs for each notification, and also each time the listening connection
+   * is (re)established (postgres.js reconnects by itself; notifications sent while it was away are lost, so a
+   * listener should then look for work). Resolves, once listening, to a function that stops it. Use
+   * src/db/listen.ts, which never throws.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 export async function createDb(options: DbOptions): Promise<DbHandle> {
@@ -60,6 +67,11 @@ export async function createDb(options: DbOptions): Promise<DbHandle> {
       ping: async () => {
         await db.execute(sql`select 1`);
       },
+      // postgres.js keeps one connection of its own for all LISTENs (outside the pool) and re-listens after a reconnect.
+      listen: async (channel, onNotify) => {
+        const { unlisten } = await client.listen(channel, onNotify, () => onNotify(''));
+        return unlisten;
+      },
     };
     logger?.info({ kind: handle.kind, host: hostOf(options.databaseUrl) }, 'database connected');
     return handle;
@@ -77,6 +89,11 @@ export async function createDb(options: DbOptions): Promise<DbHandle> {
     close: () => client.close(),
     ping: async () => {
       await db.execute(sql`select 1`);
+    },
+    // PGlite has one session: its own NOTIFYs reach it after each commit.
+    listen: async (channel, onNotify) => {
+      const unlisten = await client.listen(channel, onNotify);
+      return () => unlisten();
     },
   };
 }

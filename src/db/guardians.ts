@@ -16,13 +16,6 @@ export async function findGuardian(tx: Db | Tx, id: string): Promise<GuardianRow
   return g ?? null;
 }
 
-/** Locks the guardian's row so that two placements cannot both take their last free ward slot. */
-export async function lockGuardian(tx: Tx, id: string): Promise<GuardianRow | null> {
-  if (!isUuid(id)) return null;
-  const [g] = await tx.select().from(guardians).where(eq(guardians.id, id)).limit(1).for('update');
-  return g ?? null;
-}
-
 export async function updateGuardian(tx: Db | Tx, id: string, fields: Partial<Pick<NewGuardian, 'name' | 'phone' | 'maxWards' | 'active'>>): Promise<GuardianRow | null> {
   if (!isUuid(id)) return null;
   const [g] = await tx.update(guardians).set(fields).where(eq(guardians.id, id)).returning();

@@ -4,11 +4,6 @@ import { and, count, eq, inArray, ne } from 'drizzle-orm';
 import { cases, members } from './schema.js';
 import type { Db, Tx } from './types.js';
 
-/** People living in this facility now: the members of the open cases placed there. */
-export async function countFacilityResidents(tx: Db | Tx, facilityId: string, exceptCaseId?: string): Promise<number> {
-  return (await facilityOccupancy(tx, [facilityId], exceptCaseId)).get(facilityId) ?? 0;
-}
-
 /** Residents per facility for a set of facilities, in one grouped query. */
 export async function facilityOccupancy(tx: Db | Tx, facilityIds: readonly string[], exceptCaseId?: string): Promise<Map<string, number>> {
   if (facilityIds.length === 0) return new Map();

@@ -5,11 +5,6 @@ import { cases, revisits, type RevisitRow } from './schema.js';
 import type { CaseSummary } from './caseList.js';
 import type { Db, Tx } from './types.js';
 
-export async function insertRevisit(tx: Db | Tx, row: typeof revisits.$inferInsert): Promise<RevisitRow> {
-  const [r] = await tx.insert(revisits).values(row).returning();
-  return r;
-}
-
 export async function listRevisits(tx: Db | Tx, caseId: string): Promise<RevisitRow[]> {
   return tx.select().from(revisits).where(eq(revisits.caseId, caseId)).orderBy(asc(revisits.date), asc(revisits.id));
 }

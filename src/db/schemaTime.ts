@@ -68,6 +68,8 @@ export const timers = pgTable(
   (t) => [
     // The workers' claim query: pending timers by due time.
     index('timers_due_idx').on(t.dueAt, t.id).where(sql`${t.status} = 'pending'`),
+    // Admins' list of timers that failed for good (GET /timers?status=failed), by id.
+    index('timers_failed_idx').on(t.id).where(sql`${t.status} = 'failed'`),
     uniqueIndex('timers_case_key_idx').on(t.caseId, t.key).where(sql`${t.status} <> 'cancelled'`),
     check('timers_kind_check', sql`${t.kind} in ('notice_end', 'revisit_reminder', 'overdue', 'escalation', 'agreement_renewal')`),
     check('timers_status_check', sql`${t.status} in ('pending', 'done', 'cancelled', 'failed')`),

@@ -1,10 +1,11 @@
 /**
- * Which durable timers a case needs in its current step. Recomputed after every transition and reconciled
- * with the stored ones in the same transaction: timers no longer wanted are cancelled, new ones inserted, and a
- * timer that already fired is never planned again (its key is taken).
+ * Which durable timers a case needs in its current step — a pure function of the snapshot and its deadlines.
+ * The command path plans the old and the new snapshot and writes the difference (plan/shared.ts timerDiff) in
+ * the command's transaction: timers no longer wanted are cancelled, new ones inserted, and a timer that
+ * already fired or failed is never planned again (its key is taken in timers_case_key_idx).
  */
 import { stateName, topState, type CaseSnapshot } from '../../machines/index.js';
-import { cancelTimers, insertTimers, listCaseTimers, type TimerKind, type Tx } from '../db/index.js';
+import type { TimerKind } from '../db/index.js';
 import { addMonths, startOfChinaDay } from '../time/calendar.js';
 import type { CaseDeadlines } from './deadlines.js';
 
@@ -64,14 +65,3 @@ export function planTimers(s: CaseSnapshot, d: CaseDeadlines, policy: ReminderPo
   return out;
 }
 
-/** Makes the stored timers of a case match the plan. Runs in the command's transaction. */
-export async function reconcileTimers(tx: Tx, caseId: string, planned: PlannedTimer[]): Promise<void> {
-  const existing = await listCaseTimers(tx, caseId);
-  const wanted = new Set(planned.map((p) => p.key));
-  await cancelTimers(tx, existing.filter((t) => t.status === 'pending' && !wanted.has(t.key)).map((t) => t.id));
-  const taken = new Set(existing.map((t) => t.key));
-  await insertTimers(
-    tx,
-    planned.filter((p) => !taken.has(p.key)).map((p) => ({ caseId, kind: p.kind, key: p.key, dueAt: p.dueAt, payload: p.payload })),
-  );
-}

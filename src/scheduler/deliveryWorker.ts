@@ -191,9 +191,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<
   }
 
   // A full batch suggests more are due: go again at once. stop() waits for the posts in flight.
-  const { start, stop } = createPollingLoop({ name: 'delivery worker', logger: log, idleMs: opts.idleMs, runOnce, busy: (r) => r.claimed >= opts.batchSize });
+  // wake(): a delivery became due now (LISTEN doudi_deliveries, see startWorkers).
+  const { start, stop, wake } = createPollingLoop({ name: 'delivery worker', logger: log, idleMs: opts.idleMs, runOnce, busy: (r) => r.claimed >= opts.batchSize });
 
-  return { runOnce, drain, start, stop };
+  return { runOnce, drain, start, stop, wake };
 }
 
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;

@@ -102,9 +102,10 @@ export function createTimerWorker(deps: TimerWorkerDeps, options: Partial<TimerW
   }
 
   // Busy while a round found more due: go again at once.
+  // wake(): a timer became due now (LISTEN doudi_timers, see startWorkers).
   const loop = createPollingLoop({ name: 'timer worker', logger: log, idleMs: opts.idleMs, runOnce, busy: (r) => r.more });
 
-  return { runOnce, drain, start: loop.start, stop: loop.stop };
+  return { runOnce, drain, start: loop.start, stop: loop.stop, wake: loop.wake };
 }
 
 export type TimerWorker = ReturnType<typeof createTimerWorker>;

@@ -47,6 +47,7 @@ const USERS = {
   mcEnumerator: { roles: ['enumerator'], jurisdiction: '411221' },
   mcCounty: { roles: ['reviewer'], reviewLevel: 'county', jurisdiction: '411221' },
   mcOfficer: { roles: ['officer'], jurisdiction: '411221' },
+  mcAdmin: { roles: ['admin'], jurisdiction: '411221' },
 } as const;
 export type TestUser = keyof typeof USERS;
 

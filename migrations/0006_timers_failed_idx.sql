@@ -1,0 +1,1 @@
+CREATE INDEX "timers_failed_idx" ON "timers" USING btree ("id") WHERE "timers"."status" = 'failed';
