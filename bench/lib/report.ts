@@ -274,7 +274,7 @@ export function renderReport(r: Results): string {
     p();
     if (t.halves && t.idleClaim) {
       p(`Rate over the first half of the timers: ${fmt(t.halves.first)}/s; over the second half: ${fmt(t.halves.second)}/s. ` +
-        `Right after the drain, the workers' claim query (\`claimDueTimers\`, which an idle worker runs every second) took ${ms(t.idleClaim.ms, 1)} and read ${fmt(t.idleClaim.buffers)} buffers to find nothing` +
+        `Right after the drain, the workers' claim query (\`claimTimerStmt\`, which an idle worker runs at each poll) took ${ms(t.idleClaim.ms, 1)} and read ${fmt(t.idleClaim.buffers)} buffers to find nothing` +
         (t.idleClaim.ms >= 10
           ? `: the fired timers left dead entries in the partial index \`timers_due_idx\`, and autovacuum, which removes them, had not run — \`timers\` had ${fmt(t.idleClaim.deadTuples)} dead rows against an autovacuum threshold of ${fmt(t.idleClaim.autovacuumAt)} (50 + 20% of ${fmt(t.idleClaim.liveTuples)} rows).`
           : ` (\`timers\` had ${fmt(t.idleClaim.deadTuples)} dead rows; autovacuum starts at ${fmt(t.idleClaim.autovacuumAt)}).`));

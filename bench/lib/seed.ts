@@ -329,6 +329,9 @@ export async function writeGenesis(db: Db, where: string, at: Date): Promise<num
       return { ...content, hash: auditHash(content) };
     });
     await db.insert(auditRecords).values(values);
+    // The chain's head is kept on the case row (the command path appends without reading the trail).
+    await exec(db, `update cases c set audit_seq = 1, audit_head = a.hash from audit_records a
+      where a.case_id = c.id and a.seq = 1 and c.audit_seq = 0 and c.id in (${batch.map((r) => `'${r.case_id}'`).join(',')})`);
     written += values.length;
   }
 }

@@ -143,11 +143,11 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
   const halfSeconds = (halfAt - t0) / 1000;
   const halves = { first: o.timers / 2 / halfSeconds, second: o.timers / 2 / Math.max(0.001, drainSeconds - halfSeconds) };
 
-  // The claim query of src/db/timers.ts (claimDueTimers), as an idle worker runs it now; and how far autovacuum is.
+  // The claim query of the timer worker (claimTimerStmt in src/db/commandSql.ts), as an idle worker runs it now; and how far autovacuum is.
   const claims: { ms: number; buffers: number }[] = [];
   for (let i = 0; i < 3; i++) {
     const plan = await query<{ 'QUERY PLAN': unknown }>(db, `explain (analyze, buffers, format json)
-      select * from timers where status = 'pending' and due_at <= now() order by due_at, id limit 50 for update skip locked`);
+      select t.id from timers t join cases c on c.id = t.case_id where t.status = 'pending' and t.due_at <= now() order by t.due_at, t.id limit 1 for update of t, c skip locked`);
     const top = (plan[0]['QUERY PLAN'] as { 'Execution Time': number; Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }[])[0];
     claims.push({ ms: top['Execution Time'], buffers: top.Plan['Shared Hit Blocks'] + top.Plan['Shared Read Blocks'] });
   }
@@ -156,7 +156,7 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
   const claimAfterVacuum = await (async () => {
     await exec(db, 'vacuum timers');
     const plan = await query<{ 'QUERY PLAN': unknown }>(db, `explain (analyze, buffers, format json)
-      select * from timers where status = 'pending' and due_at <= now() order by due_at, id limit 50 for update skip locked`);
+      select t.id from timers t join cases c on c.id = t.case_id where t.status = 'pending' and t.due_at <= now() order by t.due_at, t.id limit 1 for update of t, c skip locked`);
     const top = (plan[0]['QUERY PLAN'] as { 'Execution Time': number; Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }[])[0];
     return { ms: top['Execution Time'], buffers: top.Plan['Shared Hit Blocks'] + top.Plan['Shared Read Blocks'] };
   });

@@ -6,20 +6,6 @@ import { startsWith } from './prefix.js';
 import { cases, timers, type NewTimer, type TimerRow } from './schema.js';
 import type { Db, Tx } from './types.js';
 
-/**
- * Claims up to `limit` due timers for this transaction: the rows stay locked until it ends, and other
- * workers skip them (SKIP LOCKED) instead of waiting, so two workers never fire the same timer.
- */
-export async function claimDueTimers(tx: Tx, now: Date, limit: number): Promise<TimerRow[]> {
-  return tx
-    .select()
-    .from(timers)
-    .where(and(eq(timers.status, 'pending'), lte(timers.dueAt, now)))
-    .orderBy(asc(timers.dueAt), asc(timers.id))
-    .limit(limit)
-    .for('update', { skipLocked: true });
-}
-
 export async function findTimer(tx: Db | Tx, id: number): Promise<TimerRow | null> {
   const [row] = await tx.select().from(timers).where(eq(timers.id, id)).limit(1);
   return row ?? null;

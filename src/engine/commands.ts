@@ -68,6 +68,18 @@ export interface CommandResult {
 export interface FiredTimer {
   timer: TimerRow;
   outcome: string;
+  /** Set when the firing failed and the failure was recorded in its own transaction (see FireOptions.retryAt). */
+  failure?: { error: unknown; retryAt: Date | null };
+}
+
+export interface FireOptions {
+  /** Timers not to claim (this worker is recording their failure). */
+  exclude?: readonly number[];
+  /**
+   * When the next attempt of a failed firing is due (null: give up, status failed). Given, a firing whose plan
+   * throws records its failure in the same transaction, under the timer's lock.
+   */
+  retryAt?: (timer: TimerRow) => Date | null;
 }
 
 /** A firing that threw: its transaction rolled back; the worker records the failure (recordTimerFailure). */
@@ -178,30 +190,41 @@ export function createCommands(deps: EngineDeps) {
    * Claims the next due timer and fires it, in a transaction of its own that holds one case lock at most:
    * two round trips for a notice's end, three for a reminder (its recipients depend on the case's step).
    * Null when nothing is due. A firing that throws is rolled back and surfaces as TimerFiringError.
-   * `exclude`: timers this worker is recording a failure for, not to be claimed again meanwhile.
    */
-  async function fireNextDueTimer(exclude: readonly number[] = []): Promise<FiredTimer | null> {
+  async function fireNextDueTimer(opts: FireOptions = {}): Promise<FiredTimer | null> {
     const at = clock.now();
     let claimed: TimerRow | null = null;
     try {
       return await cdb.transaction<FiredTimer | null>(async (s) => {
-        const [rows] = await s.batch([claimTimerStmt(at, exclude)]);
+        let aborted = false; // a statement failed: the transaction can only roll back
+        const batch = (stmts: Stmt[]) => s.batch(stmts).catch((e: unknown) => { aborted = true; throw e; });
+        const [rows] = await batch([claimTimerStmt(at, opts.exclude ?? [])]);
         const claim = parseClaim(rows);
         if (!claim) return { final: [], result: null };
-        claimed = claim.timer;
-        const first = planFiring(claim.timer, claim.row, ctx(), at);
-        if (first.kind === 'done') {
-          const final = [...(first.write ? caseWriteStatements(first.write) : []), finishTimerStmt(claim.timer.id, first.outcome, at)];
-          return { final, result: { timer: claim.timer, outcome: first.outcome } };
+        const timer = claim.timer;
+        claimed = timer;
+        try {
+          const first = planFiring(timer, claim.row, ctx(), at);
+          if (first.kind === 'done') {
+            const final = [...(first.write ? caseWriteStatements(first.write) : []), finishTimerStmt(timer.id, first.outcome, at)];
+            return { final, result: { timer, outcome: first.outcome } };
+          }
+          const q = first.query;
+          const [found] = await batch([recipientsStmt(q.villageCode, q.role, q.reviewLevel)]);
+          const n = planNotify(timer, claim.row, parseRecipients(found), at);
+          const final: Stmt[] = [];
+          if (n.notifications.length > 0) final.push(insertNotificationsStmt(n.notifications));
+          if (n.deliveries.length > 0) final.push(insertDeliveriesStmt(n.deliveries));
+          final.push(finishTimerStmt(timer.id, n.outcome, at));
+          return { final, result: { timer, outcome: n.outcome } };
+        } catch (err) {
+          if (aborted || !opts.retryAt) throw err;
+          // The plan threw and the transaction is intact: record the failure in it, still holding the timer's
+          // lock, so no other worker claims the timer before its retry time is set.
+          const retryAt = opts.retryAt(timer);
+          const error = err instanceof Error ? err.message : String(err);
+          return { final: [failTimerStmt(timer.id, timer.attempts, error, retryAt)], result: { timer, outcome: `failed: ${error}`, failure: { error: err, retryAt } } };
         }
-        const q = first.query;
-        const [found] = await s.batch([recipientsStmt(q.villageCode, q.role, q.reviewLevel)]);
-        const n = planNotify(claim.timer, claim.row, parseRecipients(found), at);
-        const final: Stmt[] = [];
-        if (n.notifications.length > 0) final.push(insertNotificationsStmt(n.notifications));
-        if (n.deliveries.length > 0) final.push(insertDeliveriesStmt(n.deliveries));
-        final.push(finishTimerStmt(claim.timer.id, n.outcome, at));
-        return { final, result: { timer: claim.timer, outcome: n.outcome } };
       });
     } catch (err) {
       if (claimed) throw new TimerFiringError(claimed, err);

@@ -29,7 +29,10 @@ export const defaultTimerWorkerOptions: TimerWorkerOptions = { batchSize: 50, co
 
 /** What the engine provides: fire the next due timer, and record a failed firing. */
 export interface TimerFiring {
-  fireNextDueTimer(exclude?: readonly number[]): Promise<{ timer: TimerRow; outcome: string } | null>;
+  fireNextDueTimer(opts?: {
+    exclude?: readonly number[];
+    retryAt?: (timer: TimerRow) => Date | null;
+  }): Promise<{ timer: TimerRow; outcome: string; failure?: { error: unknown; retryAt: Date | null } } | null>;
   recordTimerFailure(timer: Pick<TimerRow, 'id' | 'attempts'>, message: string, retryAt: Date | null): Promise<void>;
 }
 
@@ -50,16 +53,24 @@ export function createTimerWorker(deps: TimerWorkerDeps, options: Partial<TimerW
   const opts = { ...defaultTimerWorkerOptions, ...options };
   const log = deps.logger.child({ component: 'timer-worker' });
 
-  async function recordFailure(timer: TimerRow, err: unknown) {
+  const retryAt = (timer: TimerRow): Date | null => {
     const attempts = timer.attempts + 1;
-    const now = deps.clock.now();
-    const retryAt = attempts >= opts.maxAttempts ? null : new Date(now.getTime() + retryDelayMs(attempts, opts.retryBaseMs));
-    const cause = (err as { cause?: unknown }).cause ?? err;
-    const message = cause instanceof Error ? cause.message : String(cause);
-    await deps.engine.recordTimerFailure(timer, message, retryAt);
-    const fields = { timerId: timer.id, kind: timer.kind, caseId: timer.caseId, attempts, err: cause };
-    if (retryAt) log.warn({ ...fields, retryAt }, 'timer failed; will retry');
+    return attempts >= opts.maxAttempts ? null : new Date(deps.clock.now().getTime() + retryDelayMs(attempts, opts.retryBaseMs));
+  };
+
+  function logFailure(timer: TimerRow, err: unknown, at: Date | null) {
+    const cause = (err as { cause?: unknown } | null)?.cause ?? err;
+    const fields = { timerId: timer.id, kind: timer.kind, caseId: timer.caseId, attempts: timer.attempts + 1, err: cause };
+    if (at) log.warn({ ...fields, retryAt: at }, 'timer failed; will retry');
     else log.error(fields, 'timer failed for the last time; giving up');
+  }
+
+  /** A firing whose transaction failed as a whole: its failure is recorded on its own. */
+  async function recordFailure(timer: TimerRow, err: unknown) {
+    const at = retryAt(timer);
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    await deps.engine.recordTimerFailure(timer, cause instanceof Error ? cause.message : String(cause), at);
+    logFailure(timer, err, at);
   }
 
   /** Fires up to `batchSize` due timers over `concurrency` lanes; says how many fired or failed. */
@@ -72,12 +83,17 @@ export function createTimerWorker(deps: TimerWorkerDeps, options: Partial<TimerW
     const lane = async () => {
       while (!empty && fired + failed < opts.batchSize) {
         try {
-          const r = await deps.engine.fireNextDueTimer([...failing]);
+          const r = await deps.engine.fireNextDueTimer({ exclude: [...failing], retryAt });
           if (!r) {
             empty = true;
             return;
           }
-          fired += 1;
+          if (r.failure) {
+            failed += 1;
+            logFailure(r.timer, r.failure.error, r.failure.retryAt);
+          } else {
+            fired += 1;
+          }
         } catch (err) {
           const timer = timerOf(err);
           if (!timer) throw err; // the claim itself failed: the loop backs off
