@@ -1,8 +1,11 @@
 // An external count of what a process asks of PostgreSQL: a TCP proxy between it and the server that reads the
 // PostgreSQL wire protocol (v3) in both directions and counts, per client connection,
 //   - statements: Query ('Q', simple protocol) plus Execute ('E', extended protocol) messages from the client;
-//   - round trips: the client's turns — a turn begins whenever the client sends bytes after the server last
-//     sent something (or for the first time), i.e. each time the client had to wait for an answer;
+//   - round trips: the client's turns — a turn begins when the client sends bytes after the server last sent
+//     something (or for the first time) while nothing it sent is still unanswered, i.e. each time the client had
+//     to wait for an answer. A pipelining client that sends more while earlier statements are still in flight
+//     (counted as Sync 'S' and Query 'Q' messages not yet answered by ReadyForQuery 'Z') is in the same turn,
+//     even when the server's first answers happen to cross its later bytes on the wire;
 //   - transactions: the server's ReadyForQuery ('Z') status going back to idle ('I') after 'T' or 'E'.
 // It knows nothing of Doudi's code: whatever driver or engine is on the other side, it sees the same bytes.
 // Bytes are forwarded unchanged as they arrive; parsing copes with messages split across TCP chunks and several
@@ -73,6 +76,8 @@ interface Conn {
   status: string;
   /** The client sent bytes the server has not answered with a ReadyForQuery yet. */
   awaiting: boolean;
+  /** Syncs and simple queries sent and not yet answered by a ReadyForQuery. */
+  outstanding: number;
   unit: { statements: number; roundTrips: number; transaction: boolean; startedAt: number };
   client: net.Socket;
   server: net.Socket;
@@ -112,7 +117,7 @@ export async function startWireCounter(target: { host: string; port: number }): 
     client.setNoDelay(true);
     const upstream = net.connect({ host: target.host, port: target.port });
     upstream.setNoDelay(true);
-    const c: Conn = { id: ++serial, counts: zero(), lastSender: null, ready: false, status: 'I', awaiting: false, unit: newUnit(), client, server: upstream };
+    const c: Conn = { id: ++serial, counts: zero(), lastSender: null, ready: false, status: 'I', awaiting: false, outstanding: 0, unit: newUnit(), client, server: upstream };
     conns.add(c);
     total.connectionsOpened += 1;
     c.counts.connectionsOpened = 1;
@@ -125,6 +130,7 @@ export async function startWireCounter(target: { host: string; port: number }): 
     const clientTurn = () => {
       if (c.lastSender === 'client') return;
       c.lastSender = 'client';
+      if (c.ready && c.outstanding > 0) return; // still in flight: the client did not wait
       if (!c.ready) {
         c.counts.connectTurns += 1;
         total.connectTurns += 1;
@@ -141,6 +147,7 @@ export async function startWireCounter(target: { host: string; port: number }): 
       upstream.write(data);
       up.feed(data, (type) => {
         clientTurn();
+        if (type === 0x53 /* S */ || type === 0x51 /* Q */) c.outstanding += 1;
         c.awaiting = type !== 0x58; // X (Terminate) expects no answer
         if (type === 0x51 /* Q */ || type === 0x45 /* E */) {
           c.counts.statements += 1;
@@ -193,7 +200,8 @@ export async function startWireCounter(target: { host: string; port: number }): 
         (type, body) => {
           if (type !== 0x5a /* Z */) return;
           const status = String.fromCharCode(body[0]);
-          c.awaiting = false;
+          c.outstanding = Math.max(0, c.outstanding - 1);
+          c.awaiting = c.outstanding > 0;
           if (!c.ready) {
             c.ready = true;
             c.status = status;

@@ -1,6 +1,7 @@
 // Builds the database handle: postgres.js when a DATABASE_URL is configured, embedded PGlite otherwise.
 // Options are passed in by main.ts; nothing here reads the environment.
 import { mkdir } from 'node:fs/promises';
+import net from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
@@ -55,6 +56,8 @@ export async function createDb(options: DbOptions): Promise<DbHandle> {
   if (options.databaseUrl) {
     const client = postgres(options.databaseUrl, {
       max: options.maxConnections ?? 10,
+      // Not in postgres.js's type declarations, but a documented option (a custom socket factory).
+      ...({ socket: roomySocket } as object),
       backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
       // Notices ("relation already exists, skipping" from the migrator) are noise, not errors.
       onnotice: (notice) => logger?.debug({ notice: notice.message }, 'db notice'),
@@ -96,6 +99,27 @@ export async function createDb(options: DbOptions): Promise<DbHandle> {
       return () => unlisten();
     },
   };
+}
+
+/**
+ * The TCP socket postgres.js connects with, with a 1 MiB write buffer instead of Node's 16 KiB. The command
+ * path pipelines a command's writes and COMMIT in one go (src/db/session.ts); a write carrying a large
+ * snapshot filled the default buffer, postgres.js took that as backpressure and held COMMIT back until the
+ * write was answered — one more round trip per command. (postgres.js, given a socket factory, expects the
+ * socket connected; a Unix-socket path is used when the URL names one.)
+ */
+function roomySocket(o: { host: string[]; port: number[]; path?: string | false }): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = new net.Socket({ writableHighWaterMark: 1 << 20 } as net.SocketConstructorOpts);
+    socket.setNoDelay(true);
+    socket.once('error', reject);
+    const done = () => {
+      socket.removeListener('error', reject);
+      resolve(socket);
+    };
+    if (o.path) socket.connect(o.path, done);
+    else socket.connect(o.port[0], o.host[0], done);
+  });
 }
 
 /** Host and database of a connection URL, without credentials, for logs. */

@@ -7,7 +7,8 @@ import { inject } from 'vitest';
 import { createDb, type DbHandle } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 
-export type TestDb = DbHandle;
+/** On PostgreSQL, `url` names the test database (e.g. to reach it through a proxy). */
+export type TestDb = DbHandle & { url?: string };
 
 /** Connections of a test database's pool on PostgreSQL. */
 export const TEST_PG_POOL = 5;
@@ -44,6 +45,7 @@ export async function createTestDb(): Promise<TestDb> {
   }
   return {
     ...handle,
+    url: testUrl.toString(),
     close: async () => {
       try {
         await handle.close();

@@ -11,7 +11,8 @@ import { signToken } from '../../src/http/auth.js';
 import { createLogger } from '../../src/logger.js';
 import { createService } from '../../src/service.js';
 import { ManualClock } from '../../src/time/clock.js';
-import { createTestDb } from './db.js';
+import type { DbHandle } from '../../src/db/client.js';
+import { createTestDb, type TestDb } from './db.js';
 
 export const V = {
   sunjiagou: '411282108201', // 孙家沟村, 苏村乡, 灵宝市
@@ -77,8 +78,17 @@ export function sunSurvey(villageCode: string = V.sunjiagou) {
   };
 }
 
-export async function startService(opts: { env?: Record<string, string> } = {}) {
-  const database = await createTestDb();
+export async function startService(opts: { env?: Record<string, string>; viaDatabase?: (created: TestDb) => Promise<DbHandle> } = {}) {
+  const created = await createTestDb();
+  // A second handle on the same database (e.g. through a wire-counting proxy); closed before the test database.
+  const database: DbHandle = opts.viaDatabase ? { ...(await opts.viaDatabase(created)) } : created;
+  if (opts.viaDatabase) {
+    const inner = database.close;
+    database.close = async () => {
+      await inner();
+      await created.close();
+    };
+  }
   const clock = new ManualClock('2026-03-02T01:00:00Z'); // Monday, 09:00 in China
   const logLines: string[] = [];
   const sink = new Writable({
