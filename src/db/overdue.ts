@@ -1,16 +1,19 @@
 // Supervisors' overdue views: open cases whose current step's deadline has passed, within a region, most
 // overdue first (deadline_at, id), and counts by county and step.
 //
-// Written for the partial indexes (migration 0003), all `where not closed and deadline_at is not null`:
-//   cases_overdue_county_idx   (county_code, deadline_at, id)
-//   cases_overdue_township_idx (township_code, deadline_at, id)
+// Written for the partial indexes (migrations 0003 and 0008_overdue_index_only), all
+// `where not closed and deadline_at is not null`:
+//   cases_overdue_county_idx   (county_code, deadline_at, id)   include (state, deadline_key, review_level, village_code, township_code)
+//   cases_overdue_township_idx (township_code, deadline_at, id) include (state, deadline_key, review_level, village_code, county_code)
 //   cases_overdue_step_idx     (county_code, deadline_key, deadline_at)
-// A page is an index range scan: equality on the county (or township), a range on deadline_at and the keyset
-// cursor. A region wider than a county (a city supervisor, 4 digits) is walked county by county: a recursive
+// A page is an index-only range scan: equality on the county (or township), a range on deadline_at and the keyset
+// cursor, and every column it returns or filters on is in the index (the INCLUDE columns), so the table is not
+// read — as long as the visibility map marks the pages all-visible (VACUUM). A column added to a page must be
+// added to both indexes' INCLUDE lists, or the pages go back to reading the table. A region wider than a county (a city supervisor, 4 digits) is walked county by county: a recursive
 // "loose index scan" finds the counties present in the index, and a LATERAL subquery reads at most one page from
 // each; the pages are merged. Counts read only the overdue entries of cases_overdue_step_idx, (county, step) pair
 // by pair (see overdueCountSql).
-// tests/db/overdue-plan.test.ts shows the plans on PostgreSQL.
+// tests/db/overduePlan.test.ts shows the plans on PostgreSQL.
 import { sql, type SQL } from 'drizzle-orm';
 import { assertRegionPrefix } from './prefix.js';
 import { rows, type Db, type Tx } from './types.js';

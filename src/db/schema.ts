@@ -287,6 +287,9 @@ export const cases = pgTable(
     // Inboxes: the cases waiting on a role (state) and level, oldest deadline first.
     index('cases_inbox_idx').on(t.state, t.reviewLevel, t.deadlineAt, t.id),
     // Supervisors' overdue views: open cases by deadline within a county or township, and counts by step.
+    // The county and township indexes also INCLUDE state, deadline_key, review_level, village_code and the other
+    // region code (migration 0008_overdue_index_only), so a page is an index-only scan; drizzle cannot express
+    // INCLUDE, so only the keys and the predicate are declared here.
     index('cases_overdue_county_idx').on(t.countyCode, t.deadlineAt, t.id).where(sql`not ${t.closed} and ${t.deadlineAt} is not null`),
     index('cases_overdue_township_idx').on(t.townshipCode, t.deadlineAt, t.id).where(sql`not ${t.closed} and ${t.deadlineAt} is not null`),
     index('cases_overdue_step_idx').on(t.countyCode, t.deadlineKey, t.deadlineAt).where(sql`not ${t.closed} and ${t.deadlineAt} is not null`),

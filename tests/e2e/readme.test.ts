@@ -60,14 +60,16 @@ describe('README walk-through', () => {
     delete env.DATABASE_URL;
     delete env.JWT_SECRET;
     if (db.url) env.DATABASE_URL = db.url;
-    server = spawn(`${root}node_modules/.bin/tsx`, ['src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // `npm start` itself (the production build, then node dist/main.js). detached: a process group of its own, so a
+    // failed run can SIGKILL npm's node child too; SIGTERM goes to npm, which relays it.
+    server = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     server.stdout!.on('data', (d) => (serverOutput += d));
     server.stderr!.on('data', (d) => (serverOutput += d));
     await waitReady(base, server, 90_000);
   }, 120_000);
 
   afterAll(async () => {
-    if (server && server.exitCode === null) server.kill('SIGKILL');
+    if (server && server.exitCode === null && server.signalCode === null) process.kill(-server.pid!, 'SIGKILL');
     await drop?.();
   });
 

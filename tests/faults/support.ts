@@ -3,11 +3,12 @@
  * waiting for readiness, demo-user tokens, and a load generator whose every command can be found again in the
  * audit trail.
  *
- * The service is spawned as `node --import tsx src/main.ts`, not through `node_modules/.bin/tsx`: the tsx CLI runs
- * the program in a child process of its own, so a SIGKILL sent to the CLI's pid would orphan the real server
- * (still listening, still holding connections) instead of killing it, and "the same pid" would not be the server.
+ * The service is what `npm start` runs — the production build (scripts/build.mjs, then `node dist/main.js`) — but
+ * spawned as node itself, not through npm: npm runs the program in a child process of its own, so a SIGKILL sent to
+ * npm's pid would orphan the real server (still listening, still holding connections) instead of killing it, and
+ * "the same pid" would not be the server.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { loadConfig } from '../../src/config.js';
 import { signToken } from '../../src/http/auth.js';
@@ -60,7 +61,8 @@ export interface ServiceProcess {
 }
 
 export function spawnService(env: Record<string, string>): ServiceProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout!.on('data', (d) => (output = (output + d).slice(-200_000)));
   proc.stderr!.on('data', (d) => (output = (output + d).slice(-200_000)));

@@ -2,8 +2,10 @@
 // their county (and the city), never for another county's, most overdue first, with filters, keyset pages
 // and counts by county and step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { insertUser } from '../../src/db/index.js';
 import { signToken } from '../../src/http/auth.js';
+import { overduePageSchema, overdueSummarySchema } from '../../src/http/routes/overdue.js';
 import { startService, sunSurvey, V, type TestService, type TestUser } from '../helpers/service.js';
 
 let svc: TestService;
@@ -173,6 +175,26 @@ describe('overdue cases', () => {
     });
     expect((await get('mcSupervisor', '/overdue/summary')).body).toMatchObject({ total: 0, counties: [] });
     expect((await get('supervisor', '/overdue/summary?minDaysOverdue=2')).body.total).toBe(1);
+  });
+
+  it('replies are exactly what their schemas say (they are serialized without a second zod pass)', async () => {
+    // Strict copies of the documented schemas: an extra field (one the engine started sending by mistake) fails
+    // here, since no serializer strips it any more.
+    const strictItem = overduePageSchema.shape.items.element.strict();
+    const page = overduePageSchema.extend({ items: z.array(strictItem) }).strict();
+    const summary = overdueSummarySchema.strict();
+    for (const url of ['/overdue', '/overdue?limit=1', '/overdue?county=411282&step=review.township']) {
+      const r = await get('supervisor', url);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.items.length).toBeGreaterThan(0);
+      expect(page.parse(r.body)).toEqual(r.body);
+      expect(r.headers['content-type']).toMatch(/^application\/json/);
+    }
+    const s = await get('supervisor', '/overdue/summary');
+    expect(summary.parse(s.body)).toEqual(s.body);
+    const bad = await get('supervisor', '/overdue?limit=0');
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body).sort()).toEqual(['code', 'details', 'message']);
   });
 
   it('later, both counties have overdue surveys; each supervisor counts only their own', async () => {

@@ -120,9 +120,9 @@ describe.skipIf(!process.env.DATABASE_URL)('two worker processes, one killed mid
   function startWorker() {
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url, SEED_DEMO: 'off', WORKER_IDLE_MS: '50', LOG_LEVEL: 'warn', NODE_ENV: 'test' };
     delete env.JWT_SECRET;
-    // detached: the worker leads a process group of its own, so SIGKILL reaches tsx's node child too (tsx relays
-    // SIGTERM, but nothing can relay SIGKILL).
-    const proc = spawn(`${root}node_modules/.bin/tsx`, ['src/worker.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // `npm run worker`: the build, then node dist/worker.js in a child of npm. detached: the worker leads a process
+    // group of its own, so SIGKILL reaches npm's node child too (npm relays SIGTERM, but nothing can relay SIGKILL).
+    const proc = spawn('npm', ['run', '-s', 'worker'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const w = { proc, output: '', exit: new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))) };
     proc.stdout!.on('data', (d) => (w.output += d));
     proc.stderr!.on('data', (d) => (w.output += d));
@@ -178,7 +178,7 @@ describe.skipIf(!process.env.DATABASE_URL)('two worker processes, one killed mid
     ]);
     expect(await one(sql`select count(distinct user_id)::int as users, count(distinct case_id)::int as cases from notifications`)).toEqual({ users: 1, cases: TIMERS });
 
-    // The survivor stops cleanly on SIGTERM (tsx relays it to the worker).
+    // The survivor stops cleanly on SIGTERM (npm relays it to the worker).
     survivor.proc.kill('SIGTERM');
     expect(await survivor.exit, survivor.output).toEqual({ code: 0, signal: null });
     expect(survivor.output).not.toMatch(/"level":(50|60)/);

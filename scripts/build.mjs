@@ -1,0 +1,40 @@
+// The production build: bundles the two entry points (src/main.ts → dist/main.js, src/worker.ts → dist/worker.js)
+// with esbuild. Packages stay external (`packages: 'external'`): node_modules is resolved at run time as usual,
+// so only our own code (src/, machines/) is bundled. It takes well under a second, and `npm start` / `npm run worker`
+// run it every time, so dist/ is never stale.
+//
+// Several builds may run at once (`npm start` and `npm run worker`, parallel test files): each file is written to a
+// temporary name and renamed into place, so a process never loads a half-written bundle.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist');
+
+const started = performance.now();
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: ['src/main.ts', 'src/worker.ts'],
+  outdir,
+  bundle: true,
+  packages: 'external',
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  write: false,
+});
+
+mkdirSync(outdir, { recursive: true });
+const tag = `${process.pid}.${Date.now()}`;
+for (const file of result.outputFiles) {
+  mkdirSync(dirname(file.path), { recursive: true });
+  const tmp = `${file.path}.${tag}.tmp`;
+  writeFileSync(tmp, file.contents);
+  renameSync(tmp, file.path);
+}
+console.error(`build: dist/main.js, dist/worker.js in ${Math.round(performance.now() - started)} ms`);
