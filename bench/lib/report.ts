@@ -205,7 +205,7 @@ export function renderReport(r: Results): string {
     const c = r.commands;
     p('## 2. Command throughput over HTTP, and the ceiling');
     p();
-    p('The service runs as users run it (`node --import tsx src/main.ts`, `NODE_ENV=production`, `WORKER=off`, `LOG_LEVEL=warn`, its default pool of 10 database connections). [autocannon](https://github.com/mcollina/autocannon) keeps 16, then 64, connections busy for ' +
+    p('The service runs as users run it (the production build, `node --enable-source-maps dist/main.js` as `npm start` runs it, `NODE_ENV=production`, `WORKER=off`, `LOG_LEVEL=warn`, its default pool of 10 database connections). [autocannon](https://github.com/mcollina/autocannon) keeps 16, then 64, connections busy for ' +
       `${r.args.duration} s each (after ${r.args.warmup} s of unmeasured warm-up) with \`POST /cases/:id/events\`: 45% \`APPROVE\` (by the reviewer of the case's current level), 45% \`RECORD_REVISIT\` (dated today, China time), 10% \`FILE_OBJECTION\` (during the 7-day notice). ` +
       'Every command carries `If-Match` with the row version from the previous answer\'s `ETag`, so the version check runs; each is one transaction that locks the case, writes snapshot, mirrored columns and timers, and appends a hash-chained audit record. A case approved at one level goes on to the next level\'s queue, then to the objections; a case is never in flight twice.');
     p();
@@ -287,7 +287,7 @@ export function renderReport(r: Results): string {
     p();
     p(`RSS of the service process (\`VmRSS\` from \`/proc/<pid>/status\`, sampled every 200 ms): ${fmt(r.rss.idleMb)} MB after start-up, peak ${fmt(r.rss.peakMb)} MB during ${r.rss.peakStep}` +
       `${r.rss.overduePeakMb ? `, ${fmt(r.rss.overduePeakMb)} MB while serving \`/overdue\`` : ''}, with ${fmt(r.seed?.sizes.total ?? 0)} cases in the database. ` +
-      'The service runs as `npm start` runs it: TypeScript through tsx\'s loader, which keeps a second JavaScript heap (the module-loader thread) and the compiled sources in memory.');
+      'The service runs as `npm start` runs it: the esbuild bundle `dist/main.js`, dependencies loaded from node_modules, source maps on.');
     if (r.rss.bundled) {
       p();
       p(`For comparison, the same service bundled to one JavaScript file with esbuild (\`--packages=external\`) and run by plain \`node\`: ${fmt(r.rss.bundled.idleMb)} MB after start-up, peak ${fmt(r.rss.bundled.peakMb)} MB under the same load (${fmt(r.rss.bundled.rps)} commands/s).`);
@@ -433,9 +433,9 @@ function missNotes(r: Results): string[] {
     const b = r.rss.bundled;
     out.push(
       `**RSS: peak ${fmt(Math.max(r.rss.peakMb, r.rss.overduePeakMb ?? 0))} MB (target < ${TARGET.rssMb} MB).** ` +
-        `Cause: ${fmt(r.rss.idleMb)} MB of it is there before any request. The service runs its TypeScript through tsx, whose module hooks Node runs in a thread of their own, with a JavaScript heap of its own, and which keeps the compiled sources; the rest is V8's young generation and buffers growing with the concurrent requests. ` +
+        `Cause: ${fmt(r.rss.idleMb)} MB of it is there before any request (the production build, dependencies loaded); the rest is V8's young generation and buffers growing with the concurrent requests. ` +
         (b ? `Measured: the same service bundled to plain JavaScript starts at ${fmt(b.idleMb)} MB and peaks at ${fmt(b.peakMb)} MB under the same load. ` : '') +
-        'What would close it: run a build in production (esbuild or tsc to JavaScript, `node dist/main.js`) instead of tsx; if needed, cap the young generation (`NODE_OPTIONS=--max-semi-space-size=4`).',
+        'What would close it: cap the young generation (`NODE_OPTIONS=--max-semi-space-size=4`), fewer database connections per process.',
     );
   }
   if (r.pglite && r.commands) {

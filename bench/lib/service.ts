@@ -1,5 +1,6 @@
-// The service under test, as users run it: a separate Node process running src/main.ts (through tsx's loader,
-// as `npm start` does), no demo seed, no in-process worker. Its RSS and CPU are read from /proc.
+// The service under test, as users run it: a separate Node process running the production build (dist/main.js,
+// built by scripts/build.mjs exactly as `npm start` does), no demo seed, no in-process worker. Its RSS and CPU
+// are read from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ export interface ServiceOptions {
   onLine?: (line: string) => void;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
-  /** Run this JavaScript file instead of src/main.ts through tsx (see bundleService). */
+  /** Run this JavaScript file instead of the production build dist/main.js. */
   script?: string;
 }
 
@@ -48,9 +49,10 @@ export function serviceEnv(o: Pick<ServiceOptions, 'databaseUrl' | 'dataDir' | '
   return env;
 }
 
-/** `node --import tsx src/main.ts`: one process (tsx's CLI would add a parent process around it). */
+/** `npm start` without npm around it: build, then `node --enable-source-maps dist/main.js` as one process. */
 export async function startService(o: ServiceOptions): Promise<RunningService> {
-  const entry = o.script ? [o.script] : ['--import', 'tsx', 'src/main.ts'];
+  if (!o.script) await execFileP(process.execPath, ['scripts/build.mjs'], { cwd: ROOT });
+  const entry = o.script ? [o.script] : ['--enable-source-maps', 'dist/main.js'];
   const proc = spawn(process.execPath, [...(o.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: serviceEnv(o),

@@ -2,7 +2,7 @@
 // fired by two `npm run worker` processes (src/worker.ts, default batch and idle settings). Each firing is a
 // real transition through the engine (NOTICE_PERIOD_ENDED: publicity.open → awaitingPlacement) with its audit
 // record, committed in the transaction that marks the timer done.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import type { Db } from '../../src/db/index.js';
 import { exec, one, query } from './db.js';
 import { materialize, writeGenesis } from './seed.js';
@@ -33,9 +33,11 @@ export interface TimerResult {
   idleClaim: { ms: number; buffers: number; deadTuples: number; autovacuumAt: number; liveTuples: number; afterVacuum: { ms: number; buffers: number } };
 }
 
-/** `npm run worker` as a separate process (src/worker.ts through tsx), with optional extra environment. */
+/** `npm run worker` as a separate process (the production build dist/worker.js), with optional extra environment. */
 export function startWorker(databaseUrl: string, jwtSecret: string, extraEnv: Record<string, string> = {}) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+  // The build is `npm run worker`'s first step; run once here, synchronously (it takes well under a second).
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT });
+  const proc = spawn(process.execPath, ['--enable-source-maps', 'dist/worker.js'], {
     cwd: ROOT,
     env: { ...serviceEnv({ databaseUrl, jwtSecret, logLevel: 'info' }), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
