@@ -78,6 +78,33 @@ function serialize(value: unknown): string | undefined {
   return `{${parts.join(',')}}`;
 }
 
+/** What an appender supplies for the next record; its place in the chain comes from the chain's head. */
+export type AuditContent = Omit<AuditHashInput, 'seq' | 'prevHash' | 'requestId' | 'at'> & { requestId?: string | null; at: Date };
+
+/**
+ * The next record of a chain whose newest record is `head` (seq 0 and no hash before the first), hashed.
+ * The one place a record's stored form is decided, for every appender: payload is NOT NULL, so an event
+ * without data records {}; canonicalJson and jsonb agree on the rest (Dates become ISO strings, undefined
+ * properties vanish), so the stored payload hashes the same; `at` is kept to the millisecond a Date holds.
+ */
+export function chainNext(head: { seq: number; hash: string | null }, r: AuditContent): HashedAuditRecord & { at: Date } {
+  const content = {
+    caseId: r.caseId,
+    seq: head.seq + 1,
+    eventType: r.eventType,
+    payload: r.payload === undefined ? {} : r.payload,
+    actorId: r.actorId,
+    actorRole: r.actorRole,
+    stateBefore: r.stateBefore,
+    stateAfter: r.stateAfter,
+    machineVersion: r.machineVersion,
+    requestId: r.requestId ?? null,
+    at: new Date(r.at.getTime()),
+    prevHash: head.seq === 0 ? null : head.hash,
+  };
+  return { ...content, hash: auditHash(content) };
+}
+
 /** SHA-256 (lowercase hex) of a record's content and its predecessor's hash. */
 export function auditHash(record: AuditHashInput): string {
   const at = record.at instanceof Date ? record.at : new Date(record.at);

@@ -1,17 +1,13 @@
 // The audit trail: one record per accepted event, hash-chained per case (see src/audit/hash.ts) and
 // append-only in the database (trigger in migrations/0001_audit_append_only.sql).
 import { asc, desc, eq } from 'drizzle-orm';
-import { auditHash, verifyChain, type AuditHashInput, type ChainVerification } from '../audit/hash.js';
+import { chainNext, verifyChain, type AuditContent, type ChainVerification } from '../audit/hash.js';
 import { auditRecords, cases, type AuditRecordRow } from './schema.js';
 import type { Db, Tx } from './types.js';
 import { isUuid } from './uuid.js';
 
 /** An event to record; seq, prevHash and hash are computed here. */
-export interface AuditAppend extends Omit<AuditHashInput, 'seq' | 'prevHash' | 'requestId' | 'at'> {
-  requestId?: string | null;
-  /** From the engine's clock. Hashed at millisecond precision, which is what a Date holds. */
-  at: Date;
-}
+export type AuditAppend = AuditContent;
 
 /**
  * Appends the next record of a case's chain. The caller must hold the case's row lock (lockCase) in the same
@@ -25,25 +21,10 @@ export async function appendAudit(tx: Db | Tx, record: AuditAppend): Promise<Aud
     .where(eq(auditRecords.caseId, record.caseId))
     .orderBy(desc(auditRecords.seq))
     .limit(1);
-  const content = {
-    caseId: record.caseId,
-    seq: last ? last.seq + 1 : 1,
-    eventType: record.eventType,
-    // payload is NOT NULL; an event without data records {}. canonicalJson and jsonb agree on the rest
-    // (Dates become ISO strings, undefined properties vanish), so the stored payload hashes the same.
-    payload: record.payload === undefined ? {} : record.payload,
-    actorId: record.actorId,
-    actorRole: record.actorRole,
-    stateBefore: record.stateBefore,
-    stateAfter: record.stateAfter,
-    machineVersion: record.machineVersion,
-    requestId: record.requestId ?? null,
-    at: new Date(record.at.getTime()),
-    prevHash: last ? last.hash : null,
-  };
+  const content = chainNext(last ?? { seq: 0, hash: null }, record);
   const [row] = await tx
     .insert(auditRecords)
-    .values({ ...content, hash: auditHash(content) })
+    .values(content)
     .returning();
   // The case row carries the chain's head for the command path (src/engine/commands.ts), which appends
   // without reading the chain; every other appender keeps it in step here.

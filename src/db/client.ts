@@ -105,21 +105,20 @@ export async function createDb(options: DbOptions): Promise<DbHandle> {
  * The TCP socket postgres.js connects with, with a 1 MiB write buffer instead of Node's 16 KiB. The command
  * path pipelines a command's writes and COMMIT in one go (src/db/session.ts); a write carrying a large
  * snapshot filled the default buffer, postgres.js took that as backpressure and held COMMIT back until the
- * write was answered — one more round trip per command. (postgres.js, given a socket factory, expects the
- * socket connected; a Unix-socket path is used when the URL names one.)
+ * write was answered — one more round trip per command.
+ *
+ * Returned while still connecting (net.Socket queues the start-up message until it is connected): a factory
+ * that waited and rejected on a refused connection would leave postgres.js's connection slot "connecting"
+ * forever (seen in tests/faults/postgresRestart.test.ts); this way a refused or lost connection reaches
+ * postgres.js as the socket's own error and close, and it reconnects with its backoff as usual. One host only
+ * (the first of a multi-host URL); a Unix-socket path when the URL names one.
  */
-function roomySocket(o: { host: string[]; port: number[]; path?: string | false }): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = new net.Socket({ writableHighWaterMark: 1 << 20 } as net.SocketConstructorOpts);
-    socket.setNoDelay(true);
-    socket.once('error', reject);
-    const done = () => {
-      socket.removeListener('error', reject);
-      resolve(socket);
-    };
-    if (o.path) socket.connect(o.path, done);
-    else socket.connect(o.port[0], o.host[0], done);
-  });
+function roomySocket(o: { host: string[]; port: number[]; path?: string | false }): net.Socket {
+  const socket = new net.Socket({ writableHighWaterMark: 1 << 20 } as net.SocketConstructorOpts);
+  socket.setNoDelay(true);
+  if (o.path) socket.connect(o.path);
+  else socket.connect(o.port[0], o.host[0]);
+  return socket;
 }
 
 /** Host and database of a connection URL, without credentials, for logs. */

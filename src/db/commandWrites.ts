@@ -4,6 +4,7 @@
  * some commands touch (members' categories, a revisit, a replaced survey, an idempotency record) are further
  * statements in the same pipelined batch, sent with COMMIT.
  */
+import type { HashedAuditRecord } from '../audit/hash.js';
 import type { Stmt } from './session.js';
 
 /** The mirror columns and snapshot a command sets on its case. */
@@ -22,21 +23,8 @@ export interface CaseFields {
   applicationDeadlineAt: Date | null;
 }
 
-/** An audit record with its place in the chain already computed (seq, prevHash, hash). */
-export interface AuditWrite {
-  seq: number;
-  eventType: string;
-  payload: unknown;
-  actorId: string;
-  actorRole: string;
-  stateBefore: string | null;
-  stateAfter: string;
-  machineVersion: number;
-  requestId: string | null;
-  at: Date;
-  prevHash: string | null;
-  hash: string;
-}
+/** An audit record with its place in the chain already computed (seq, prevHash, hash); its case is the write's. */
+export type AuditWrite = Omit<HashedAuditRecord, 'caseId' | 'at'> & { at: Date };
 
 export interface TimerWrite {
   kind: string;

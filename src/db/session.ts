@@ -44,8 +44,6 @@ export interface CommandDb {
   transaction<T>(body: (s: SqlSession) => Promise<TransactionEnd<T>>): Promise<T>;
   /** One statement outside any explicit transaction (autocommit). */
   run(stmt: Stmt): Promise<Row[]>;
-  /** Statements sent and round trips made so far (for the benchmark's own accounting and for tests). */
-  counters: { statements: number; roundTrips: number; transactions: number };
 }
 
 const BEGIN: Stmt = { text: 'begin', params: [] };
@@ -69,23 +67,18 @@ function isPglite(client: unknown): client is PGlite {
 }
 
 function postgresCommandDb(sql: Sql): CommandDb {
-  const counters = { statements: 0, roundTrips: 0, transactions: 0 };
   const send = (conn: ReservedSql | Sql, stmts: readonly Stmt[]): Promise<Row[][]> => {
-    counters.statements += stmts.length;
-    counters.roundTrips += 1;
     // Issued without awaiting one another: postgres.js pipelines them on the reserved connection.
     return Promise.all(stmts.map((s) => conn.unsafe(s.text, s.params as never[], { prepare: true }) as unknown as Promise<Row[]>));
   };
   return {
     kind: 'postgres',
-    counters,
     async run(stmt) {
       const [rows] = await send(sql, [stmt]);
       return rows;
     },
     async transaction(body) {
       const conn = await reserveWithin(sql, RESERVE_TIMEOUT_MS);
-      counters.transactions += 1;
       let first = true;
       let open = false;
       const session: SqlSession = {
@@ -153,23 +146,18 @@ function isConnectionError(err: unknown): boolean {
 }
 
 function pgliteCommandDb(pg: PGlite): CommandDb {
-  const counters = { statements: 0, roundTrips: 0, transactions: 0 };
   const send = async (tx: PgliteTransaction | PGlite, stmts: readonly Stmt[]): Promise<Row[][]> => {
-    counters.statements += stmts.length;
-    counters.roundTrips += 1;
     const out: Row[][] = [];
     for (const s of stmts) out.push((await tx.query<Row>(s.text, s.params as unknown[])).rows);
     return out;
   };
   return {
     kind: 'pglite',
-    counters,
     async run(stmt) {
       const [rows] = await send(pg, [stmt]);
       return rows;
     },
     async transaction(body) {
-      counters.transactions += 1;
       return pg.transaction(async (tx) => {
         const { final, result } = await body({ batch: (stmts) => send(tx, stmts) });
         if (final.length > 0) await send(tx, final);

@@ -237,7 +237,7 @@ export function createCommands(deps: EngineDeps) {
     await cdb.run(failTimerStmt(timer.id, timer.attempts, message, retryAt));
   }
 
-  return { openCase, sendEvent, fireNextDueTimer, recordTimerFailure, commandCounters: cdb.counters };
+  return { openCase, sendEvent, fireNextDueTimer, recordTimerFailure };
 }
 
 export type Commands = ReturnType<typeof createCommands>;

@@ -53,7 +53,8 @@ export type EventPlan =
   | { kind: 'replay'; view: () => CaseView }
   | { kind: 'write'; write: CaseWrite; view: () => CaseView; snapshot: CaseSnapshot; row: CaseRow };
 
-const memberWrites = (input: HouseholdInput, ids: string[], at: Date): MemberWrite[] =>
+/** The rows of a survey's members, in position order (1 = head), with ids drawn by the caller. */
+export const memberWrites = (input: HouseholdInput, ids: string[], at: Date): MemberWrite[] =>
   input.members.map((m, i) => ({
     id: ids[i],
     position: i + 1,

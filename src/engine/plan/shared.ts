@@ -15,7 +15,7 @@ import {
   type CasePolicy,
   type CaseSnapshot,
 } from '../../../machines/index.js';
-import { auditHash, canonicalJson } from '../../audit/hash.js';
+import { canonicalJson, chainNext } from '../../audit/hash.js';
 import type { AuditWrite, CaseFields } from '../../db/commandWrites.js';
 import { errors, type AppError } from '../../errors.js';
 import { maskIdNumbers } from '../../logger.js';
@@ -77,26 +77,9 @@ export const auditPayload = (value: unknown) => JSON.parse(maskIdNumbers(JSON.st
 export const requestHash = (scope: string, body: unknown) => createHash('sha256').update(canonicalJson({ caseId: scope, body })).digest('hex');
 
 /** The next record of a case's chain, from the head kept on the case row. */
-export function nextAudit(
-  caseId: string,
-  head: { seq: number; hash: string | null },
-  r: Omit<AuditWrite, 'seq' | 'prevHash' | 'hash'>,
-): AuditWrite {
-  const content = {
-    caseId,
-    seq: head.seq + 1,
-    eventType: r.eventType,
-    payload: r.payload === undefined ? {} : r.payload,
-    actorId: r.actorId,
-    actorRole: r.actorRole,
-    stateBefore: r.stateBefore,
-    stateAfter: r.stateAfter,
-    machineVersion: r.machineVersion,
-    requestId: r.requestId ?? null,
-    at: new Date(r.at.getTime()),
-    prevHash: head.seq === 0 ? null : head.hash,
-  };
-  return { ...content, hash: auditHash(content) };
+export function nextAudit(caseId: string, head: { seq: number; hash: string | null }, r: Omit<AuditWrite, 'seq' | 'prevHash' | 'hash'>): AuditWrite {
+  const { caseId: _id, ...record } = chainNext(head, { ...r, caseId });
+  return record;
 }
 
 export function refusal(d: Exclude<ReturnType<typeof decide>, { ok: true }>, type: string): AppError {

@@ -3,13 +3,14 @@
  * load brought (the village, the caller's idempotency record, open cases of the same people). Pure.
  */
 import { CASE_MACHINE_VERSION, startCase, stateName, type CaseSnapshot } from '../../../machines/index.js';
-import type { CaseWrite, MemberWrite } from '../../db/commandWrites.js';
+import type { CaseWrite } from '../../db/commandWrites.js';
 import type { CaseRow, HouseholdRow, IdempotencyRow, MemberRow } from '../../db/index.js';
 import { errors } from '../../errors.js';
 import { actorFor, inJurisdiction } from '../access.js';
 import { caseView, type CaseView } from '../caseView.js';
 import { householdFacts, type HouseholdInput } from '../surveyInput.js';
 import type { CommandMeta } from '../types.js';
+import { memberWrites } from './event.js';
 import { auditPayload, mirror, nextAudit, plannedFor, type PlanContext } from './shared.js';
 
 export interface SurveyLoad {
@@ -58,11 +59,7 @@ export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContex
     createdAt: at.toISOString(),
   });
   const fields = mirror(snapshot, at, null, ctx);
-  const members: MemberWrite[] = input.members.map((m, i) => ({
-    id: ids.memberIds[i], position: i + 1, name: m.name, idNumber: m.idNumber, birthDate: m.birthDate, sex: m.sex,
-    relation: m.relation, labourCapacity: m.labourCapacity, disabilities: m.disabilities, seriousIllness: m.seriousIllness,
-    severeMentalDisorder: m.severeMentalDisorder, selfCare: m.selfCare, categories: [], createdAt: at,
-  }));
+  const members = memberWrites(input, ids.memberIds, at);
   const household = {
     id: ids.householdId, villageCode: input.villageCode, address: input.address, poorId: input.poorId ?? null,
     legalSupporter: input.legalSupporter ?? null, createdBy: principal.id, createdAt: at,
