@@ -12,6 +12,8 @@ export interface Config {
   host: string;
   /** Unset → the embedded PGlite database under `dataDir`. */
   databaseUrl: string | undefined;
+  /** postgres.js connections per process (PostgreSQL only). */
+  databasePool: number;
   /** Where PGlite keeps its files; `memory://` keeps everything in memory (lost on exit). */
   dataDir: string;
   logLevel: LogLevel;
@@ -102,6 +104,12 @@ function schemaFor(production: boolean) {
       .string()
       .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL (unset it to use embedded PGlite)')
       .optional(),
+    DATABASE_POOL: z
+      .string()
+      .regex(/^\d{1,3}$/, 'expected a whole number 1-200')
+      .default('10')
+      .transform(Number)
+      .pipe(z.number().min(1, 'expected a whole number 1-200').max(200, 'expected a whole number 1-200')),
     DOUDI_DATA_DIR: z.string().default('.data/'),
     LOG_LEVEL: z.enum(logLevels, { error: `expected one of ${logLevels.join(', ')}` }).default('info'),
     JWT_SECRET: production ? jwtSecret : jwtSecret.optional(),
@@ -175,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databasePool: e.DATABASE_POOL,
     dataDir: e.DOUDI_DATA_DIR,
     logLevel: e.LOG_LEVEL,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,

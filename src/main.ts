@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     logger.warn('JWT_SECRET is not set: using the development secret. Set JWT_SECRET before real use.');
   }
 
-  const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: config.databasePool, logger });
   await migrate(database);
   logger.info({ database: database.kind }, 'migrations applied');
 

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     logger.warn('DATABASE_URL is not set: the worker opens the embedded PGlite database, which only one process can hold. With `npm start` running, use WORKER=on there instead, or PostgreSQL.');
   }
 
-  const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: config.databasePool, logger });
   await migrate(database);
   logger.info({ database: database.kind }, 'migrations applied');
 

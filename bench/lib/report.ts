@@ -3,7 +3,7 @@ import type { Results, StepResult } from '../run.js';
 import { ROUND_TRIP_TARGET, type RoundTripResult } from './roundtrips.js';
 import { fmt } from './util.js';
 
-const TARGET = { ratio: 0.7, overdueP95Ms: 5, rssMb: 250 };
+const TARGET = { ratio: 0.7, overdueP95Ms: 5, rssMb: 250, timersPerSecond: 1000 };
 
 interface Row {
   figure: string;
@@ -64,8 +64,8 @@ function rows(r: Results): Row[] {
     out.push({
       figure: `4. ${fmt(t.timers)} due timers, 2 worker processes`,
       measured: `${fmt(t.drainSeconds, 1)} s, ${fmt(t.transitionsPerSecond)} transitions/s; duplicates ${t.duplicates}, lost ${t.lost}`,
-      target: 'duplicates 0, lost 0',
-      verdict: verdict(t.duplicates === 0 && t.lost === 0),
+      target: `≥ ${fmt(TARGET.timersPerSecond)} transitions/s, duplicates 0, lost 0`,
+      verdict: verdict(t.duplicates === 0 && t.lost === 0 && t.transitionsPerSecond >= TARGET.timersPerSecond),
     });
   }
   if (r.rss) {
@@ -232,7 +232,7 @@ export function renderReport(r: Results): string {
       for (const x of c.profile.shares) p(`| ${x.category} | ${fmt(x.pct, 1)}% |`);
       p();
     }
-    if (Object.keys(c.statementsPerCommand).length) {
+    if (Object.values(c.statementsPerCommand).some((v) => v > 0)) {
       p(`SQL statements per command in the service (counted from its debug query log, BEGIN/COMMIT not included): ${Object.entries(c.statementsPerCommand).map(([k, v]) => `${k} ${v}`).join(', ')}; the ceiling has 4.`);
       p();
     }
@@ -263,7 +263,7 @@ export function renderReport(r: Results): string {
     p(`## 4. Timer drain: ${fmt(t.timers)} due timers, two worker processes`);
     p();
     p(`${fmt(t.timers)} cases whose 7-day public notice ended two days ago, each with its due \`notice_end\` timer, inserted in one transaction while two \`src/worker.ts\` processes (as \`npm run worker\`; default \`WORKER_BATCH\`=${t.batch}, \`WORKER_IDLE_MS\`=1000) were polling. ` +
-      'Each firing is a real transition through the engine (`NOTICE_PERIOD_ENDED`: `publicity.open` → `awaitingPlacement`, its audit record, its new placement deadline and timers), committed in the transaction that marks the timer done.');
+      'Each firing is a real transition through the engine (`NOTICE_PERIOD_ENDED`: `publicity.open` → `awaitingPlacement`, its audit record, its new placement deadline and timers), committed in the transaction that marks the timer done — one short transaction per firing, holding one case lock, through the same command path as an HTTP command.');
     p();
     const workerCpu = t.workerCpuSeconds.reduce((a, b) => a + b, 0);
     p(`| drain time (commit of the timers → last fired) | timers/s | transitions/s | done | still pending | failed | duplicates | lost | worker CPU (s) | worker CPU per timer | worker exit codes (SIGTERM) |\n|---|---|---|---|---|---|---|---|---|---|---|\n| ${fmt(t.drainSeconds, 1)} s | ${fmt(t.timersPerSecond)} | ${fmt(t.transitionsPerSecond)} | ${fmt(t.done)} | ${t.pendingLeft} | ${t.failed} | ${t.duplicates} | ${t.lost} | ${t.workerCpuSeconds.map((x) => fmt(x, 1)).join(' + ')} | ${fmt((1000 * workerCpu) / Math.max(1, t.done), 2)} ms | ${t.workerExitCodes.join(', ')} |`);
@@ -274,7 +274,7 @@ export function renderReport(r: Results): string {
     p();
     if (t.halves && t.idleClaim) {
       p(`Rate over the first half of the timers: ${fmt(t.halves.first)}/s; over the second half: ${fmt(t.halves.second)}/s. ` +
-        `Right after the drain, the workers' claim query (\`claimTimerStmt\`, which an idle worker runs at each poll) took ${ms(t.idleClaim.ms, 1)} and read ${fmt(t.idleClaim.buffers)} buffers to find nothing` +
+        `Right after the drain, the workers' poll for due timers (\`dueTimerIdsStmt\`, which an idle worker runs at each poll) took ${ms(t.idleClaim.ms, 1)} and read ${fmt(t.idleClaim.buffers)} buffers to find nothing` +
         (t.idleClaim.ms >= 10
           ? `: the fired timers left dead entries in the partial index \`timers_due_idx\`, and autovacuum, which removes them, had not run — \`timers\` had ${fmt(t.idleClaim.deadTuples)} dead rows against an autovacuum threshold of ${fmt(t.idleClaim.autovacuumAt)} (50 + 20% of ${fmt(t.idleClaim.liveTuples)} rows).`
           : ` (\`timers\` had ${fmt(t.idleClaim.deadTuples)} dead rows; autovacuum starts at ${fmt(t.idleClaim.autovacuumAt)}).`));
@@ -370,8 +370,8 @@ function missNotes(r: Results): string[] {
   if (r.commands) {
     const missed = r.commands.steps.filter((s) => (ratioOf(s) ?? 1) < TARGET.ratio);
     if (missed.length) {
-      const st = r.commands.statementsPerCommand;
-      const stmts = Object.values(st);
+      // Counted on the wire (section 7), BEGIN and COMMIT included.
+      const stmts = (r.roundTrips?.rows ?? []).filter((x) => /^(APPROVE|RECORD_REVISIT|FILE_OBJECTION)/.test(x.event)).map((x) => x.statements.median);
       const stmtText = stmts.length ? `${Math.min(...stmts)}–${Math.max(...stmts)}` : 'about ten';
       const last = r.commands.steps.at(-1)!;
       const svcMs = last.cpu.serviceCpuSeconds !== null && last.http.ok > 0 ? (1000 * last.cpu.serviceCpuSeconds) / last.http.ok : NaN;
@@ -380,22 +380,36 @@ function missNotes(r: Results): string[] {
       const prof = r.commands.profile;
       const share = (re: RegExp) => (prof ? prof.shares.filter((x) => re.test(x.category)).reduce((a, x) => a + x.pct, 0) : NaN);
       const profText = prof
-        ? `The service's profile: postgres.js ${fmt(share(/^postgres\.js/), 0)}% (mostly one socket write and read per statement), drizzle-orm ${fmt(share(/^drizzle/), 0)}% (building each statement's SQL text and mapping its rows), Fastify and JWT ${fmt(share(/^Fastify/), 0)}%, garbage collection and runtime ${fmt(share(/garbage|runtime/), 0)}%, and the rules themselves — case machine, XState, zod, engine, audit hash — ${fmt(share(/^(Doudi|XState|zod)/), 0)}%. `
+        ? `The service's profile (section 2): postgres.js ${fmt(share(/^postgres\.js/), 0)}% (encoding each write's parameters — the whole snapshot is one — and decoding the load document, with its socket I/O), Fastify and JWT ${fmt(share(/^Fastify/), 0)}%, zod ${fmt(share(/^zod/), 0)}%, the case machine and XState ${fmt(share(/case machine|^XState/), 0)}%, the engine, its plans and the db layer ${fmt(share(/Doudi: (engine|db layer|audit|other)/), 0)}%, garbage collection and runtime ${fmt(share(/garbage|runtime/), 0)}%, drizzle ${fmt(share(/^drizzle/), 1)}%. `
+        : '';
+      const multi = r.commands.steps.filter((x) => (x.processes ?? 1) > 1);
+      const multiText = multi.length
+        ? `Two service processes do not raise it (${multi.map((x) => `${fmt(x.http.rps)} commands/s at ${x.connections} connections, machine ${pct(x.cpu.machinePct)} busy`).join('; ')}): the second process has no core of its own to run on. `
         : '';
       out.push(
-        `**Commands: ${missed.map((s) => `${ratioOf(s)?.toFixed(2)} of the ceiling at ${s.connections} connections`).join(', ')} (target ${TARGET.ratio}).** ` +
-          `Cause, as measured: at ${last.connections} connections one command cost the service process ${fmt(svcMs, 1)} ms of CPU and PostgreSQL ${fmt(pgMs, 1)} ms, while one ceiling transaction cost PostgreSQL ${fmt(benchMs, 1)} ms. ` +
-          `The service is a single Node process: at ${fmt(svcMs, 1)} ms a command, a core it had to itself would give it about ${fmt(1000 / svcMs)} commands/s; here it shared ${r.machine.cpus} CPUs with PostgreSQL, the load generator and other work (load average ${last.loadBefore} before the step). ` +
-          `While the machine's CPUs are the limit, the ratio cannot exceed the CPU of a ceiling transaction over the CPU of an HTTP command: ${fmt(benchMs, 1)} / (${fmt(svcMs, 1)} + ${fmt(pgMs, 1)}) ≈ ${(benchMs / (svcMs + pgMs)).toFixed(2)}, before counting the load generators. ` +
-          `A command is ${stmtText} SQL statements plus BEGIN and COMMIT, and the route then re-reads the case, household and members to answer (3 more) — about 15 round trips against the ceiling's 6. ` +
+        `**Commands: ${missed.map((s) => `${ratioOf(s)?.toFixed(2)} of the ceiling at ${s.connections} connections${(s.processes ?? 1) > 1 ? ` (${s.processes} processes)` : ''}`).join(', ')} (floor ${TARGET.ratio}).** ` +
+          `A command is now ${stmtText} statements in 2 round trips, BEGIN and COMMIT included (section 7), with no read after COMMIT. ` +
+          `Where the time goes, as measured at ${last.connections} connections: one command cost the service process ${fmt(svcMs, 2)} ms of CPU and PostgreSQL ${fmt(pgMs, 2)} ms, while one ceiling transaction cost PostgreSQL ${fmt(benchMs, 2)} ms and its C client next to nothing. ` +
+          `The ${r.machine.cpus} CPUs are shared by the service, PostgreSQL and the load generator (autocannon, JavaScript, in the benchmark's own process), so the CPU budget alone caps the ratio at about ${fmt(benchMs, 2)} / (${fmt(svcMs, 2)} + ${fmt(pgMs, 2)}) ≈ ${(benchMs / (svcMs + pgMs)).toFixed(2)}, before the load generator's share. ` +
+          multiText +
           profText +
-          'So the cost is per statement, in the driver path and in PostgreSQL, not in the rules. ' +
-          'What would close it: (1) fewer round trips per command — build the answer from the case row the transaction already holds instead of re-reading it with `engine.getCase` after the commit, household and members in one joined read (3 statements become 1), let `reconcileTimers` skip reading the case\'s timers when the plan did not change, fold the last-audit-hash read into the audit `INSERT … SELECT`, and send independent statements of a command together (postgres.js pipelines queries issued without awaiting each one); ' +
-          '(2) drizzle prepared queries (`.prepare()` with placeholders) for the hot statements, so their SQL is not rebuilt per call; ' +
-          '(3) more service processes — requests share no in-memory state (except calendar and deadline-policy changes, which other processes pick up when they restart; see the README), so one process per spare core behind one address scales the HTTP figure on a machine whose CPUs are not already taken by PostgreSQL (on 2 CPUs there is no spare core); ' +
-          '(4) group commit (`commit_delay`) helps only once PostgreSQL is the bottleneck, which it is not here.',
+          'What would close it: (1) CPU for the service beyond what PostgreSQL and the load generator take — on a machine with more cores, one service process per spare core behind one address (requests share no state but the calendar and deadline policy, see the README); the ratio here measures a JavaScript HTTP service against C pgbench on the same two CPUs; ' +
+          `(2) less PostgreSQL work per command than ${fmt(pgMs, 2)} ms: the case row update is never a HOT update (state, deadline and placement columns are indexed, 12 indexes on \`cases\`) and its snapshot is TOASTed; the load builds household and members as JSON; fewer or narrower mirror indexes would cut most of it; ` +
+          "(3) in the service: serialize the case view with a compiled serializer instead of the zod type provider's validation pass, and skip JWT re-verification of a token seen in the last seconds.",
       );
     }
+  }
+  if (r.timers && r.timers.transitionsPerSecond < TARGET.timersPerSecond) {
+    const t = r.timers;
+    const workerMs = (1000 * t.workerCpuSeconds.reduce((a, b) => a + b, 0)) / Math.max(1, t.transitions);
+    const pgMs = t.pgCpuSeconds !== undefined ? (1000 * t.pgCpuSeconds) / Math.max(1, t.transitions) : NaN;
+    out.push(
+      `**Timers: ${fmt(t.transitionsPerSecond)} transitions/s (floor ${fmt(TARGET.timersPerSecond)}/s), 0 duplicates and 0 lost as required.** ` +
+        'Each firing is a transaction of its own, through the command path: the worker reads the 50 oldest due timer ids (one index range scan), shuffles them, and four lanes claim one each by id with `FOR UPDATE OF t, c SKIP LOCKED` (timer and case), plan, write and commit — 2 round trips; no transaction ever holds a second case. ' +
+        `Over the drain the machine was ${pct(t.machinePct)} busy: the two workers used ${fmt(workerMs, 2)} ms of CPU per firing and PostgreSQL ${fmt(pgMs, 2)} ms, so ${r.machine.cpus} CPUs allow about ${fmt((1000 * r.machine.cpus) / (workerMs + pgMs))} firings/s at best. ` +
+        "Measured while tuning, on 30,000 timers: 8 lanes per worker 689/s against 4 lanes 731/s (the CPUs are full; more concurrency only adds contention); one claim scan of the due index per firing instead of one per 50 ids made no measurable difference; with the wake-up triggers on `timers` disabled, 696/s against 668/s. In PostgreSQL's statement log the write (case, audit record, timers) took 0.8 ms and COMMIT 0.8 ms (the WAL flush) per firing. " +
+        'What would close it: the same as for commands (2) — a cheaper case update (HOT-able mirror columns, fewer indexes on `cases`) — and CPUs not shared with the load: on this machine the workers and PostgreSQL take all of it.',
+    );
   }
   if (r.overdue) {
     const o = r.overdue;

@@ -4,11 +4,11 @@
 // record, committed in the transaction that marks the timer done.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import type { Db } from '../../src/db/index.js';
-import { exec, one, query } from './db.js';
+import { exec, one, pgCpuSampler, query } from './db.js';
 import { materialize, writeGenesis } from './seed.js';
 import { serviceEnv, ROOT } from './service.js';
 import { templateKey, timersTemplate } from './templates.js';
-import { cpuSecondsOf, log, sleep } from './util.js';
+import { cpuSecondsOf, log, machineCpu, sleep } from './util.js';
 
 export interface TimerResult {
   timers: number;
@@ -27,6 +27,9 @@ export interface TimerResult {
   workerCpuSeconds: number[];
   workerExitCodes: (number | null)[];
   setupSeconds: number;
+  /** CPU of the PostgreSQL backends over the drain, and how busy the whole machine was (%). */
+  pgCpuSeconds: number;
+  machinePct: number;
   /** Firing rate over the first and the second half of the timers. */
   halves: { first: number; second: number };
   /** The workers' claim query right after the drain, before any vacuum: what an idle poll costs then. */
@@ -108,6 +111,10 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
   const setupSeconds = (performance.now() - setupStart) / 1000;
   log(`timers: ${o.timers} cases ready and 2 workers polling (${setupSeconds.toFixed(1)} s); inserting the due timers`);
 
+  // CPU of the PostgreSQL backends and of the whole machine over the drain.
+  const u = new URL(o.databaseUrl);
+  const stopPgCpu = pgCpuSampler(`${u.protocol}//${u.username ? `${u.username}@` : ''}${u.host}`, u.pathname.slice(1));
+  const machine0 = machineCpu();
   // All timers in one transaction: they become visible to the workers at once, at t0.
   const ids = await insertDueTimers(db, from, to);
   const t0 = Date.now();
@@ -128,6 +135,8 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
     for (const w of workers) if (w.proc.exitCode !== null) throw new Error(`a worker exited (${w.proc.exitCode}):\n${w.output().slice(-3000)}`);
   }
   const cpu1 = workers.map((w) => cpuSecondsOf(w.proc.pid!) ?? 0);
+  const machine1 = machineCpu();
+  const pgCpu = await stopPgCpu();
   const stats = await one<{ done: number; failed: number; pending: number; last_fired: string }>(db, `select
       count(*) filter (where status = 'done')::int as done, count(*) filter (where status = 'failed')::int as failed,
       count(*) filter (where status = 'pending')::int as pending, max(fired_at)::text as last_fired
@@ -145,11 +154,11 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
   const halfSeconds = (halfAt - t0) / 1000;
   const halves = { first: o.timers / 2 / halfSeconds, second: o.timers / 2 / Math.max(0.001, drainSeconds - halfSeconds) };
 
-  // The claim query of the timer worker (claimTimerStmt in src/db/commandSql.ts), as an idle worker runs it now; and how far autovacuum is.
+  // The worker's poll for due timers (dueTimerIdsStmt in src/db/commandSql.ts), as an idle worker runs it now; and how far autovacuum is.
   const claims: { ms: number; buffers: number }[] = [];
   for (let i = 0; i < 3; i++) {
     const plan = await query<{ 'QUERY PLAN': unknown }>(db, `explain (analyze, buffers, format json)
-      select t.id from timers t join cases c on c.id = t.case_id where t.status = 'pending' and t.due_at <= now() order by t.due_at, t.id limit 1 for update of t, c skip locked`);
+      select id from timers where status = 'pending' and due_at <= now() order by due_at, id limit 50`);
     const top = (plan[0]['QUERY PLAN'] as { 'Execution Time': number; Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }[])[0];
     claims.push({ ms: top['Execution Time'], buffers: top.Plan['Shared Hit Blocks'] + top.Plan['Shared Read Blocks'] });
   }
@@ -158,12 +167,13 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
   const claimAfterVacuum = await (async () => {
     await exec(db, 'vacuum timers');
     const plan = await query<{ 'QUERY PLAN': unknown }>(db, `explain (analyze, buffers, format json)
-      select t.id from timers t join cases c on c.id = t.case_id where t.status = 'pending' and t.due_at <= now() order by t.due_at, t.id limit 1 for update of t, c skip locked`);
+      select id from timers where status = 'pending' and due_at <= now() order by due_at, id limit 50`);
     const top = (plan[0]['QUERY PLAN'] as { 'Execution Time': number; Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }[])[0];
     return { ms: top['Execution Time'], buffers: top.Plan['Shared Hit Blocks'] + top.Plan['Shared Read Blocks'] };
   });
   const vac = await one<{ dead: number; live: number; threshold: number }>(db, `select s.n_dead_tup::int as dead, s.n_live_tup::int as live,
-      (current_setting('autovacuum_vacuum_threshold')::float8 + current_setting('autovacuum_vacuum_scale_factor')::float8 * c.reltuples)::int as threshold
+      (coalesce((select option_value from pg_options_to_table(c.reloptions) where option_name = 'autovacuum_vacuum_threshold'), current_setting('autovacuum_vacuum_threshold'))::float8
+       + coalesce((select option_value from pg_options_to_table(c.reloptions) where option_name = 'autovacuum_vacuum_scale_factor'), current_setting('autovacuum_vacuum_scale_factor'))::float8 * c.reltuples)::int as threshold
     from pg_stat_user_tables s join pg_class c on c.oid = s.relid where s.relname = 'timers'`);
 
   for (const w of workers) w.proc.kill('SIGTERM');
@@ -186,6 +196,8 @@ export async function runTimers(db: Db, o: { databaseUrl: string; jwtSecret: str
     transitions: audit.transitions,
     outcomes,
     workerCpuSeconds: cpu1.map((c, i) => c - cpu0[i]),
+    pgCpuSeconds: pgCpu.cpuSeconds,
+    machinePct: (100 * (machine1.busy - machine0.busy)) / Math.max(1, machine1.total - machine0.total),
     workerExitCodes: exitCodes,
     setupSeconds,
     halves,

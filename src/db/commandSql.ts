@@ -140,20 +140,32 @@ export function parseSurveyLoad(rows: Row[]) {
 // ---- timers --------------------------------------------------------------------------------------------
 
 /**
- * Claims the next due timer and locks its case, skipping both when another transaction holds either: a
- * firing never waits for a case while holding a timer, and a command (case lock first, then its timers)
- * never waits for a firing, so the two cannot deadlock.
+ * The next due timers, oldest first, without locking them: the worker's list for one round. One range scan
+ * of the partial due index per `limit` timers — scanning it for every firing would walk, each time, past the
+ * entries of the timers fired a moment before (dead until vacuumed). Another worker may hold the same ids:
+ * each firing claims its timer itself (claimTimerStmt), and one of the two skips it.
  */
-export function claimTimerStmt(now: Date, exclude: readonly number[] = []): Stmt {
+export function dueTimerIdsStmt(now: Date, limit: number): Stmt {
+  return {
+    text: `select id::text as id from timers where status = 'pending' and due_at <= $1::text::timestamptz order by due_at, id limit $2::int`,
+    params: [now.toISOString(), String(limit)],
+  };
+}
+
+export const parseIds = (rows: Row[]) => rows.map((r) => Number(r.id));
+
+/**
+ * Claims one timer if it is still pending and due, and locks its case, skipping both when another
+ * transaction holds either: a firing never waits for a case while holding a timer, and a command (case lock
+ * first, then its timers) never waits for a firing, so the two cannot deadlock.
+ */
+export function claimTimerStmt(now: Date, id: number): Stmt {
   return {
     text: `select json_build_object('timer', row_to_json(t), 'case', row_to_json(c))::text as doc
       from timers t join cases c on c.id = t.case_id
-      where t.status = 'pending' and t.due_at <= $1::text::timestamptz
-        and t.id not in (select jsonb_array_elements_text($2::text::jsonb)::bigint)
-      order by t.due_at, t.id
-      limit 1
+      where t.id = $2::bigint and t.status = 'pending' and t.due_at <= $1::text::timestamptz
       for update of t, c skip locked`,
-    params: [now.toISOString(), JSON.stringify(exclude)],
+    params: [now.toISOString(), String(id)],
   };
 }
 

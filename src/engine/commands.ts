@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   claimTimerStmt,
+  dueTimerIdsStmt,
   failTimerStmt,
   finishTimerStmt,
   insertDeliveriesStmt,
@@ -30,6 +31,7 @@ import {
   parseClaim,
   parseFacility,
   parseGuardian,
+  parseIds,
   parseLoadedCase,
   parseOpenCases,
   parseRecipients,
@@ -73,8 +75,6 @@ export interface FiredTimer {
 }
 
 export interface FireOptions {
-  /** Timers not to claim (this worker is recording their failure). */
-  exclude?: readonly number[];
   /**
    * When the next attempt of a failed firing is due (null: give up, status failed). Given, a firing whose plan
    * throws records its failure in the same transaction, under the timer's lock.
@@ -186,19 +186,25 @@ export function createCommands(deps: EngineDeps) {
     return { caseId, replayed: plan.kind === 'replay', view: plan.view() };
   }
 
+  /** The next due timers' ids, oldest first (a worker's list for one round; not locked). */
+  async function dueTimerIds(limit: number): Promise<number[]> {
+    return parseIds(await cdb.run(dueTimerIdsStmt(clock.now(), limit)));
+  }
+
   /**
-   * Claims the next due timer and fires it, in a transaction of its own that holds one case lock at most:
-   * two round trips for a notice's end, three for a reminder (its recipients depend on the case's step).
-   * Null when nothing is due. A firing that throws is rolled back and surfaces as TimerFiringError.
+   * Claims a timer and fires it, in a transaction of its own that holds one case lock at most: two round
+   * trips for a notice's end, three for a reminder (its recipients depend on the case's step). Null when the
+   * timer is no longer pending and due, or it or its case is locked (another worker, a command): skipped.
+   * A firing that throws is rolled back and surfaces as TimerFiringError.
    */
-  async function fireNextDueTimer(opts: FireOptions = {}): Promise<FiredTimer | null> {
+  async function fireTimer(id: number, opts: FireOptions = {}): Promise<FiredTimer | null> {
     const at = clock.now();
     let claimed: TimerRow | null = null;
     try {
       return await cdb.transaction<FiredTimer | null>(async (s) => {
         let aborted = false; // a statement failed: the transaction can only roll back
         const batch = (stmts: Stmt[]) => s.batch(stmts).catch((e: unknown) => { aborted = true; throw e; });
-        const [rows] = await batch([claimTimerStmt(at, opts.exclude ?? [])]);
+        const [rows] = await batch([claimTimerStmt(at, id)]);
         const claim = parseClaim(rows);
         if (!claim) return { final: [], result: null };
         const timer = claim.timer;
@@ -237,7 +243,7 @@ export function createCommands(deps: EngineDeps) {
     await cdb.run(failTimerStmt(timer.id, timer.attempts, message, retryAt));
   }
 
-  return { openCase, sendEvent, fireNextDueTimer, recordTimerFailure };
+  return { openCase, sendEvent, dueTimerIds, fireTimer, recordTimerFailure };
 }
 
 export type Commands = ReturnType<typeof createCommands>;

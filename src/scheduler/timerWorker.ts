@@ -27,12 +27,13 @@ export interface TimerWorkerOptions {
 
 export const defaultTimerWorkerOptions: TimerWorkerOptions = { batchSize: 50, concurrency: 4, idleMs: 1000, maxAttempts: 8, retryBaseMs: 30_000 };
 
-/** What the engine provides: fire the next due timer, and record a failed firing. */
+/** What the engine provides: the due timers, firing one, and recording a failed firing. */
 export interface TimerFiring {
-  fireNextDueTimer(opts?: {
-    exclude?: readonly number[];
-    retryAt?: (timer: TimerRow) => Date | null;
-  }): Promise<{ timer: TimerRow; outcome: string; failure?: { error: unknown; retryAt: Date | null } } | null>;
+  dueTimerIds(limit: number): Promise<number[]>;
+  fireTimer(
+    id: number,
+    opts?: { retryAt?: (timer: TimerRow) => Date | null },
+  ): Promise<{ timer: TimerRow; outcome: string; failure?: { error: unknown; retryAt: Date | null } } | null>;
   recordTimerFailure(timer: Pick<TimerRow, 'id' | 'attempts'>, message: string, retryAt: Date | null): Promise<void>;
 }
 
@@ -40,6 +41,15 @@ export interface TimerWorkerDeps {
   clock: Clock;
   logger: Logger;
   engine: TimerFiring;
+}
+
+/** Fisher–Yates, in place. */
+function shuffle<T>(xs: T[]): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
 }
 
 export function retryDelayMs(attempts: number, baseMs: number): number {
@@ -73,21 +83,23 @@ export function createTimerWorker(deps: TimerWorkerDeps, options: Partial<TimerW
     logFailure(timer, err, at);
   }
 
-  /** Fires up to `batchSize` due timers over `concurrency` lanes; says how many fired or failed. */
+  /**
+   * One round: the next `batchSize` due timers, fired over `concurrency` lanes, each in its own transaction.
+   * A timer another worker or a command holds is skipped this round (it stays pending and due).
+   */
   async function runOnce(): Promise<{ fired: number; failed: number; more: boolean }> {
+    // Shuffled: every worker reads the same oldest timers, and in the same order they would all try the same
+    // one at once — each but one wasting a transaction on a timer another holds or just fired.
+    const due = shuffle(await deps.engine.dueTimerIds(opts.batchSize));
     let fired = 0;
     let failed = 0;
-    let empty = false;
-    // Failed in this round: not claimed again by another lane while (or after) its failure is recorded.
-    const failing = new Set<number>();
+    let next = 0;
     const lane = async () => {
-      while (!empty && fired + failed < opts.batchSize) {
+      while (next < due.length) {
+        const id = due[next++];
         try {
-          const r = await deps.engine.fireNextDueTimer({ exclude: [...failing], retryAt });
-          if (!r) {
-            empty = true;
-            return;
-          }
+          const r = await deps.engine.fireTimer(id, { retryAt });
+          if (!r) continue; // skipped: fired by another worker, or locked
           if (r.failure) {
             failed += 1;
             logFailure(r.timer, r.failure.error, r.failure.retryAt);
@@ -98,22 +110,22 @@ export function createTimerWorker(deps: TimerWorkerDeps, options: Partial<TimerW
           const timer = timerOf(err);
           if (!timer) throw err; // the claim itself failed: the loop backs off
           failed += 1;
-          failing.add(timer.id);
           await recordFailure(timer, err);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, lane));
-    return { fired, failed, more: !empty };
+    // Another full list may be waiting; a round that only skipped (all held elsewhere) idles instead of spinning.
+    return { fired, failed, more: due.length === opts.batchSize && fired + failed > 0 };
   }
 
-  /** Runs rounds until nothing is due (tests and the benchmark use this with a manual clock). */
+  /** Runs rounds until one fires nothing (tests and the benchmark use this with a manual clock). */
   async function drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const { fired, failed, more } = await runOnce();
+      const { fired, failed } = await runOnce();
       total += fired + failed;
-      if (!more) return total;
+      if (fired + failed === 0) return total;
     }
   }
 
