@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '127.0.0.1',
       databaseUrl: undefined,
+      databasePool: 10,
       dataDir: '.data/',
       logLevel: 'info',
       jwtSecret: DEV_JWT_SECRET,
@@ -31,6 +32,13 @@ describe('loadConfig', () => {
       seedDemo: true,
       demoClock: false,
     });
+  });
+
+  it('DATABASE_POOL: a whole number 1-200, else an error naming the key and the value', () => {
+    expect(loadConfig({ DATABASE_POOL: '32' }).databasePool).toBe(32);
+    for (const bad of ['0', '201', 'ten']) {
+      expect(configError({ DATABASE_POOL: bad }).issues).toEqual([{ key: 'DATABASE_POOL', message: `expected a whole number 1-200 (got "${bad}")` }]);
+    }
   });
 
   it('reads every key', () => {
