@@ -163,6 +163,8 @@ function caseStatement(w: CaseWrite): Stmt {
         select id, $15::int, $18::text, $19::text::jsonb, $20::text, $21::text, $22::text, $23::text, $3::int, $24::text,
           $25::text::timestamptz, $26::text, $16::text from upd
         returning seq),
+      -- "status <> 'cancelled'" repeats the predicate of timers_case_key_idx (case_id, key), the only index
+      -- on the case's timers, so the planner uses it without having to prove it from status = 'pending'.
       cancelled as (
         update timers set status = 'cancelled'
         where case_id = $1::uuid and status = 'pending' and status <> 'cancelled'

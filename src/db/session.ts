@@ -35,7 +35,6 @@ export interface TransactionEnd<T> {
 }
 
 export interface CommandDb {
-  kind: 'postgres' | 'pglite';
   /**
    * One transaction. The body's first `batch` travels together with BEGIN; `final` travels with COMMIT. A body
    * that throws rolls the transaction back; so does a statement that fails (COMMIT of an aborted
@@ -72,7 +71,6 @@ function postgresCommandDb(sql: Sql): CommandDb {
     return Promise.all(stmts.map((s) => conn.unsafe(s.text, s.params as never[], { prepare: true }) as unknown as Promise<Row[]>));
   };
   return {
-    kind: 'postgres',
     async run(stmt) {
       const [rows] = await send(sql, [stmt]);
       return rows;
@@ -152,7 +150,6 @@ function pgliteCommandDb(pg: PGlite): CommandDb {
     return out;
   };
   return {
-    kind: 'pglite',
     async run(stmt) {
       const [rows] = await send(pg, [stmt]);
       return rows;

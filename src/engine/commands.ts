@@ -122,8 +122,8 @@ export function createCommands(deps: EngineDeps) {
     const key = opts.idempotencyKey;
     const hash = key ? requestHash('households', rawInput) : null;
     const load = loadSurveyStmt(input.villageCode, meta.principal.id, key ?? null, input.members.map((m) => m.idNumber));
-    return retryOnIdempotencyRace(async () => {
-      const outcome = await cdb.transaction<CommandResult>(async (s) => {
+    return retryOnIdempotencyRace(() =>
+      cdb.transaction<CommandResult>(async (s) => {
         const [rows] = await s.batch([load]);
         const plan = planSurvey(
           parseSurveyLoad(rows),
@@ -135,46 +135,38 @@ export function createCommands(deps: EngineDeps) {
         );
         if (plan.kind === 'replay') return { final: [], result: { caseId: plan.caseId, replayed: true } };
         return { final: caseWriteStatements(plan.write), result: { caseId: plan.write.caseId, replayed: false, view: plan.view } };
-      });
-      return outcome;
-    });
+      }),
+    );
   }
 
   /** POST /cases/:id/events: one transaction per command, two round trips. */
   async function sendEvent(meta: CommandMeta, caseId: string, body: unknown, opts: SendOptions = {}): Promise<CommandResult> {
     const input = parseEventInput(body);
     if (!isUuid(caseId)) throw errors.caseNotFound(caseId);
+    // Locks first (they must be granted before the loads take their snapshot), then the loads.
     const locks: Stmt[] = [lockCaseStmt(caseId)];
-    const extra: { kind: 'facility' | 'guardian' | 'clashes'; stmt: Stmt }[] = [];
-    if (input.type === 'PLACE') {
-      // Ids that are not UUIDs were refused by the schema; a well-formed unknown id finds no row.
-      if (input.facilityId) {
-        locks.push(lockFacilityStmt(input.facilityId));
-        extra.push({ kind: 'facility', stmt: loadFacilityStmt(input.facilityId, caseId) });
-      }
-      if (input.guardianId) {
-        locks.push(lockGuardianStmt(input.guardianId));
-        extra.push({ kind: 'guardian', stmt: loadGuardianStmt(input.guardianId, caseId) });
-      }
-    }
-    if (input.type === 'UPDATE_SURVEY') {
-      extra.push({ kind: 'clashes', stmt: openCasesForIdNumbersStmt(input.household.members.map((m) => m.idNumber.toUpperCase())) });
-    }
-    const loadStmt = loadCaseStmt(caseId, meta.principal.id, opts.idempotencyKey ?? null);
+    const loads: Stmt[] = [loadCaseStmt(caseId, meta.principal.id, opts.idempotencyKey ?? null)];
+    const load = (stmt: Stmt) => loads.push(stmt) - 1;
+    // Ids that are not UUIDs were refused by the schema; a well-formed unknown id finds no row.
+    const facilityId = input.type === 'PLACE' ? input.facilityId : undefined;
+    const guardianId = input.type === 'PLACE' ? input.guardianId : undefined;
+    if (facilityId) locks.push(lockFacilityStmt(facilityId));
+    if (guardianId) locks.push(lockGuardianStmt(guardianId));
+    const facilityAt = facilityId ? load(loadFacilityStmt(facilityId, caseId)) : -1;
+    const guardianAt = guardianId ? load(loadGuardianStmt(guardianId, caseId)) : -1;
+    const clashesAt = input.type === 'UPDATE_SURVEY' ? load(openCasesForIdNumbersStmt(input.household.members.map((m) => m.idNumber.toUpperCase()))) : -1;
 
     const plan = await retryOnIdempotencyRace(() =>
       cdb.transaction<EventPlan>(async (s) => {
-        const rows = await s.batch([...locks, loadStmt, ...extra.map((e) => e.stmt)]);
-        const loaded = parseLoadedCase(rows[locks.length]);
+        const rows = (await s.batch([...locks, ...loads])).slice(locks.length);
+        const loaded = parseLoadedCase(rows[0]);
         if (!loaded) throw errors.caseNotFound(caseId);
-        const more = rows.slice(locks.length + 1);
-        const of = (kind: string) => more[extra.findIndex((e) => e.kind === kind)];
         const p = planEvent(
           {
             ...loaded,
-            facility: extra.some((e) => e.kind === 'facility') ? parseFacility(of('facility')) : undefined,
-            guardian: extra.some((e) => e.kind === 'guardian') ? parseGuardian(of('guardian')) : undefined,
-            clashes: extra.some((e) => e.kind === 'clashes') ? parseOpenCases(of('clashes')) : undefined,
+            facility: facilityAt >= 0 ? parseFacility(rows[facilityAt]) : undefined,
+            guardian: guardianAt >= 0 ? parseGuardian(rows[guardianAt]) : undefined,
+            clashes: clashesAt >= 0 ? parseOpenCases(rows[clashesAt]) : undefined,
           },
           { meta, input, body, ifMatch: opts.ifMatch, idempotencyKey: opts.idempotencyKey, at: clock.now(), newIds: randomUUID },
           ctx(),

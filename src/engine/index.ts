@@ -20,4 +20,3 @@ export type Engine = ReturnType<typeof createEngine>;
 export type { Principal, EngineDeps, CommandMeta } from './types.js';
 export { householdInputSchema, memberInputSchema } from './surveyInput.js';
 export { eventInputSchemas } from './eventInput.js';
-export { TimerFiringError, type FiredTimer } from './commands.js';

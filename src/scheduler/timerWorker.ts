@@ -1,9 +1,10 @@
 /**
- * The timer worker: fires due timers, each in a short transaction of its own (claim with FOR UPDATE SKIP
- * LOCKED, fire through the engine's command path, mark done, commit — see fireNextDueTimer in
- * src/engine/commands.ts). A few lanes run side by side, each on its own connection, so one slow case never
- * holds up the others, and no transaction ever holds more than one case's lock. A worker killed mid-firing
- * commits nothing of that firing; the timer is still pending and the next claim takes it. One failing timer
+ * The timer worker: each round reads the oldest due timers' ids and fires each in a short transaction of its
+ * own (claim the timer and its case with FOR UPDATE SKIP LOCKED, fire through the engine's command path, mark
+ * done, commit — see fireTimer in src/engine/commands.ts). A few lanes run side by side, each on its own
+ * connection, so one slow case never holds up the others, and no transaction ever holds more than one case's
+ * lock. A worker killed mid-firing commits nothing of that firing; the timer is still pending and a later
+ * round takes it. One failing timer
  * is retried with backoff and never stops the loop; errors of the loop itself (the database away) are logged
  * and retried, never thrown.
  */

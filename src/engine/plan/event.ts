@@ -25,8 +25,9 @@ import { actorFor, assertCaseVisible, inJurisdiction } from '../access.js';
 import { caseView, type CaseView } from '../caseView.js';
 import type { AnyEventInput } from '../eventInput.js';
 import { checkMembers, householdFacts, type HouseholdInput } from '../surveyInput.js';
+import { planTimers } from '../timerPlan.js';
 import type { CommandMeta } from '../types.js';
-import { auditPayload, mirror, nextAudit, plannedFor, refusal, requestHash, timerDiff, type PlanContext } from './shared.js';
+import { auditPayload, mirror, nextAudit, refusal, requestHash, timerDiff, type PlanContext } from './shared.js';
 
 export interface EventLoad extends Omit<LoadedCase, 'household'> {
   /** Null only where no answer is built and no survey or guardian is involved (a timer's NOTICE_PERIOD_ENDED). */
@@ -134,7 +135,7 @@ export function planEvent(load: EventLoad, req: EventRequest, ctx: PlanContext):
 
   const previous = { deadlineKey: row.deadlineKey, deadlineAt: row.deadlineAt, applicationDeadlineAt: row.applicationDeadlineAt };
   const fields = mirror(next, at, previous, ctx);
-  const timers = timerDiff(plannedFor(s, previous), plannedFor(next, fields));
+  const timers = timerDiff(planTimers(s, previous), planTimers(next, fields));
 
   const memberCategories: CaseWrite['memberCategories'] = [];
   if (event.type === 'SUBMIT_SURVEY' && next.context.screening) {

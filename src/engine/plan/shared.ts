@@ -22,7 +22,7 @@ import { maskIdNumbers } from '../../logger.js';
 import type { WorkingCalendar } from '../../time/calendar.js';
 import type { DeadlinePolicy } from '../../time/deadlinePolicy.js';
 import { computeDeadlines, type CaseDeadlines } from '../deadlines.js';
-import { planTimers, type PlannedTimer } from '../timerPlan.js';
+import type { PlannedTimer } from '../timerPlan.js';
 import type { CarePolicy } from '../types.js';
 
 /** The configuration a plan reads (shared, mutable objects an admin may change between commands). */
@@ -67,9 +67,6 @@ export function timerDiff(before: PlannedTimer[], after: PlannedTimer[]): { canc
     insert: after.filter((t) => !oldKeys.has(t.key)),
   };
 }
-
-/** The timers a stored case has planned: its snapshot and the deadline columns written with it. */
-export const plannedFor = (s: CaseSnapshot, d: CaseDeadlines) => planTimers(s, d);
 
 /** Audit payloads are the request as sent, with every ID number masked. */
 export const auditPayload = (value: unknown) => JSON.parse(maskIdNumbers(JSON.stringify(value ?? {})));

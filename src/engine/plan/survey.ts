@@ -9,9 +9,10 @@ import { errors } from '../../errors.js';
 import { actorFor, inJurisdiction } from '../access.js';
 import { caseView, type CaseView } from '../caseView.js';
 import { householdFacts, type HouseholdInput } from '../surveyInput.js';
+import { planTimers } from '../timerPlan.js';
 import type { CommandMeta } from '../types.js';
 import { memberWrites } from './event.js';
-import { auditPayload, mirror, nextAudit, plannedFor, type PlanContext } from './shared.js';
+import { auditPayload, mirror, nextAudit, type PlanContext } from './shared.js';
 
 export interface SurveyLoad {
   region: { code: string; level: string } | null;
@@ -81,7 +82,7 @@ export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContex
     fields,
     updatedAt: at,
     audit,
-    timers: { cancelKeys: [], insert: plannedFor(snapshot, fields) },
+    timers: { cancelKeys: [], insert: planTimers(snapshot, fields) },
     memberCategories: [],
     revisit: null,
     create: { household, members, openedAt: at },
