@@ -33,6 +33,42 @@ export interface Config {
   demoClock: boolean;
   /** Seed demo users, regions and facilities on first start with an empty database. */
   seedDemo: boolean;
+  /** Production starts even though demo users (known passwords) exist. */
+  allowDemoUsers: boolean;
+  /** Our bearer tokens whose lifetime (exp − iat) is longer are refused. */
+  tokenMaxTtlSeconds: number;
+  /** A console session ends this long after sign-in… */
+  sessionTtlSeconds: number;
+  /** …or this long after its last request. */
+  sessionIdleSeconds: number;
+  /** Failed sign-ins allowed per account, and per address, within `signInWindowSeconds`; then 429 until it ends. */
+  signInMaxFailures: number;
+  signInMaxFailuresPerAddress: number;
+  signInWindowSeconds: number;
+  /** Requests per minute per client address on every route (0 = no limit), and on public routes. */
+  rateLimitPerMinute: number;
+  rateLimitPublicPerMinute: number;
+  /** Honour X-Forwarded-For / -Proto from a reverse proxy (client address for limits and logs, https for cookies). */
+  trustProxy: boolean;
+  /** Secure cookies: 'auto' sets the flag when the request came over https. */
+  cookieSecure: 'auto' | 'on' | 'off';
+  /** Origins allowed to call the API from a browser (CORS); empty = no cross-origin access. */
+  corsOrigins: string[];
+  /** Single sign-on through an OpenID Connect provider; undefined when not configured. */
+  oidc?: OidcConfig;
+}
+
+export interface OidcConfig {
+  /** The provider's issuer URL exactly as its tokens carry it; discovery is `${issuer}/.well-known/openid-configuration`. */
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  /** Audience bearer tokens from the provider must name (API clients); default the client id. */
+  audience: string;
+  /** The claim whose value is matched against users.external_id. */
+  userClaim: string;
+  /** Where the provider sends the browser back: this service's /auth/oidc/callback as the browser reaches it. */
+  redirectUrl?: string;
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -45,7 +81,7 @@ export type LogLevel = (typeof logLevels)[number];
 export const DEV_JWT_SECRET = 'doudi-development-only-jwt-secret-do-not-use-in-production';
 
 /** Keys whose values must never be echoed in an error message. */
-const secretKeys = new Set(['JWT_SECRET', 'DATABASE_URL']);
+const secretKeys = new Set(['JWT_SECRET', 'DATABASE_URL', 'OIDC_CLIENT_SECRET']);
 
 export interface ConfigIssue {
   key: string;
@@ -86,8 +122,34 @@ function schemaFor(production: boolean) {
   // left unset and the development secret is used.
   const jwtSecret = z
     .string({ error: 'required in production: an HS256 secret of at least 32 characters' })
-    .min(32, 'expected an HS256 secret of at least 32 characters')
-    .refine((s) => !production || s !== DEV_JWT_SECRET, 'the development secret is not allowed in production');
+    .min(32, { message: 'expected an HS256 secret of at least 32 characters', abort: true })
+    .refine((s) => !production || s !== DEV_JWT_SECRET, 'the development secret is not allowed in production')
+    // 40 × "a" is 32 characters long and guessable: ask for a secret that looks random (more so in production).
+    .refine(
+      (s) => new Set(s).size >= (production ? 16 : 8),
+      `expected a random secret (at least ${production ? 16 : 8} different characters), e.g. \`openssl rand -base64 48\``,
+    );
+
+  const duration = (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform((s, ctx) => {
+        const seconds = parseDurationSeconds(s);
+        if (seconds === undefined) {
+          ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 30m, 12h or 7d' });
+          return z.NEVER;
+        }
+        return seconds;
+      });
+  const count = (fallback: string, min: number, max: number) =>
+    z
+      .string()
+      .regex(/^\d{1,7}$/, `expected a whole number ${min}-${max}`)
+      .default(fallback)
+      .transform(Number)
+      .pipe(z.number().min(min, `expected a whole number ${min}-${max}`).max(max, `expected a whole number ${min}-${max}`));
+  const url = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
 
   return z.object({
     NODE_ENV: z
@@ -148,13 +210,42 @@ function schemaFor(production: boolean) {
       .transform(Number)
       .pipe(z.number().min(10, 'expected milliseconds 10-600000').max(600_000, 'expected milliseconds 10-600000'))
       .optional(),
-    SEED_DEMO: onOff().default(true),
+    SEED_DEMO: onOff().default(!production),
+    ALLOW_DEMO_USERS: onOff().default(false),
+    TOKEN_MAX_TTL: duration('24h'),
+    SESSION_TTL: duration('12h'),
+    SESSION_IDLE: duration('30m'),
+    SIGN_IN_MAX_FAILURES: count('5', 1, 1000),
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS: count('50', 1, 100000),
+    SIGN_IN_WINDOW: duration('15m'),
+    RATE_LIMIT: count('1200', 0, 1000000),
+    RATE_LIMIT_PUBLIC: count('120', 0, 1000000),
+    TRUST_PROXY: onOff().default(false),
+    COOKIE_SECURE: z.enum(['auto', 'on', 'off'], { error: 'expected auto, on or off' }).default('auto'),
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected a comma-separated list of origins such as https://console.example.gov.cn' }))),
+    OIDC_ISSUER: url.optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_AUDIENCE: z.string().min(1).optional(),
+    OIDC_USER_CLAIM: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/, 'expected a claim name such as sub or preferred_username').default('sub'),
+    OIDC_REDIRECT_URL: url.optional(),
     // A clock an admin can move forward, for demonstrations and training; never in production.
     DEMO_CLOCK: production
       ? onOff()
           .default(false)
           .refine((on) => !on, 'DEMO_CLOCK cannot be on in production')
       : onOff().default(false),
+  }).superRefine((e, ctx) => {
+    if (e.TOKEN_TTL > e.TOKEN_MAX_TTL) ctx.addIssue({ code: 'custom', path: ['TOKEN_TTL'], message: 'must not be longer than TOKEN_MAX_TTL' });
+    if (e.SESSION_IDLE > e.SESSION_TTL) ctx.addIssue({ code: 'custom', path: ['SESSION_IDLE'], message: 'must not be longer than SESSION_TTL' });
+    if (e.OIDC_ISSUER && !e.OIDC_CLIENT_ID) ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'required when OIDC_ISSUER is set' });
+    if (!e.OIDC_ISSUER && (e.OIDC_CLIENT_ID || e.OIDC_CLIENT_SECRET || e.OIDC_AUDIENCE || e.OIDC_REDIRECT_URL)) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'required when any other OIDC_ setting is set' });
+    }
   });
 }
 
@@ -196,6 +287,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workerIdleMs: e.WORKER_IDLE_MS,
     seedDemo: e.SEED_DEMO,
     demoClock: e.DEMO_CLOCK,
+    allowDemoUsers: e.ALLOW_DEMO_USERS,
+    tokenMaxTtlSeconds: e.TOKEN_MAX_TTL,
+    sessionTtlSeconds: e.SESSION_TTL,
+    sessionIdleSeconds: e.SESSION_IDLE,
+    signInMaxFailures: e.SIGN_IN_MAX_FAILURES,
+    signInMaxFailuresPerAddress: e.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+    signInWindowSeconds: e.SIGN_IN_WINDOW,
+    rateLimitPerMinute: e.RATE_LIMIT,
+    rateLimitPublicPerMinute: e.RATE_LIMIT_PUBLIC,
+    trustProxy: e.TRUST_PROXY,
+    cookieSecure: e.COOKIE_SECURE,
+    corsOrigins: e.CORS_ORIGINS,
+    oidc: e.OIDC_ISSUER
+      ? {
+          issuer: e.OIDC_ISSUER.replace(/\/$/, ''),
+          clientId: e.OIDC_CLIENT_ID!,
+          clientSecret: e.OIDC_CLIENT_SECRET,
+          audience: e.OIDC_AUDIENCE ?? e.OIDC_CLIENT_ID!,
+          userClaim: e.OIDC_USER_CLAIM,
+          redirectUrl: e.OIDC_REDIRECT_URL,
+        }
+      : undefined,
   };
 }
 

@@ -28,13 +28,53 @@ export const errorCatalogue = {
   },
   UNAUTHENTICATED: {
     status: 401,
-    message: 'A valid bearer token is required',
+    message: 'Sign in, or send a bearer token',
     details: 'none',
+  },
+  TOKEN_INVALID: {
+    status: 401,
+    message: 'The bearer token is not valid here; sign in again',
+    details: '{ reason }: expired, bad signature, untrusted issuer, wrong audience, bad claims (iat in the future, lifetime over the maximum), or revoked',
+  },
+  INVALID_CREDENTIALS: {
+    status: 401,
+    message: 'The username or password is wrong',
+    details: 'none (the same answer whether or not the username exists, or the account is deactivated)',
+  },
+  SESSION_EXPIRED: {
+    status: 401,
+    message: 'The session has ended (signed out, expired or idle too long); sign in again',
+    details: 'none',
+  },
+  ACCOUNT_INACTIVE: {
+    status: 401,
+    message: 'This account has been deactivated',
+    details: 'none (given only to a caller who proved who they are with a valid token or session)',
+  },
+  SSO_FAILED: {
+    status: 401,
+    message: 'Single sign-on did not complete; try again',
+    details: '{ reason }: what went wrong with the identity provider\'s answer (state, code, ID token)',
   },
   FORBIDDEN: {
     status: 403,
     message: 'You may not do this',
     details: '{ roles?, level?, jurisdiction? }: the role(s), review level or region the action needs',
+  },
+  PASSWORD_CHANGE_REQUIRED: {
+    status: 403,
+    message: 'Change your initial or reset password first (POST /auth/password)',
+    details: 'none',
+  },
+  CSRF_TOKEN_INVALID: {
+    status: 403,
+    message: 'The form is missing its CSRF token or the token does not belong to this session; reload the page',
+    details: 'none (send the token of GET /auth/session as X-CSRF-Token, or as the form field _csrf)',
+  },
+  EXTERNAL_USER_UNKNOWN: {
+    status: 403,
+    message: 'No Doudi user is linked to this identity; ask an administrator to link it',
+    details: 'none',
   },
   NOT_FOUND: {
     status: 404,
@@ -45,6 +85,11 @@ export const errorCatalogue = {
     status: 404,
     message: 'No such case',
     details: '{ caseId }',
+  },
+  USER_NOT_FOUND: {
+    status: 404,
+    message: 'No such user',
+    details: '{ userId }',
   },
   TIMER_NOT_FOUND: {
     status: 404,
@@ -71,6 +116,11 @@ export const errorCatalogue = {
     message: 'A member of this household is already in another open case',
     details: '{ caseId }: the other open case (never the resident ID number)',
   },
+  USER_CONFLICT: {
+    status: 409,
+    message: 'Another user already has this value',
+    details: '{ field }: username or externalId',
+  },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     message: 'The request body is too large',
@@ -90,6 +140,16 @@ export const errorCatalogue = {
     status: 422,
     message: 'The event breaks a rule of the programme',
     details: '{ rule, message, violations }: the first rule broken, and every rule broken as { rule, message }',
+  },
+  TOO_MANY_ATTEMPTS: {
+    status: 429,
+    message: 'Too many failed sign-ins for this account or from this address; try again later',
+    details: '{ retryAfterSeconds } (also in the Retry-After header)',
+  },
+  RATE_LIMITED: {
+    status: 429,
+    message: 'Too many requests; slow down',
+    details: '{ retryAfterSeconds } (also in the Retry-After header)',
   },
   INTERNAL: {
     status: 500,
@@ -126,6 +186,12 @@ export interface ErrorDetailsByCode {
   EVENT_NOT_ALLOWED: { state: unknown; event: string; allowedEvents: string[] };
   VERSION_CONFLICT: { expectedVersion: number; currentVersion: number };
   TIMER_NOT_FOUND: { timerId: number };
+  TOKEN_INVALID: { reason: string };
+  SSO_FAILED: { reason: string };
+  USER_NOT_FOUND: { userId: string };
+  USER_CONFLICT: { field: 'username' | 'externalId' };
+  TOO_MANY_ATTEMPTS: { retryAfterSeconds: number };
+  RATE_LIMITED: { retryAfterSeconds: number };
   TIMER_STATE_CONFLICT: { timerId: number; status: string; allowed: string[] };
   DUPLICATE_RESIDENT: { caseId: string };
   PAYLOAD_TOO_LARGE: { limitBytes: number };
@@ -168,6 +234,19 @@ export const errors = {
   forbidden: (needed: ForbiddenDetails, message?: string) =>
     new AppError('FORBIDDEN', { message: message ?? forbiddenMessage(needed), details: needed }),
   notFound: (message?: string) => new AppError('NOT_FOUND', { message }),
+  tokenInvalid: (reason: string, message?: string) => new AppError('TOKEN_INVALID', { message, details: { reason } }),
+  invalidCredentials: () => new AppError('INVALID_CREDENTIALS'),
+  sessionExpired: () => new AppError('SESSION_EXPIRED'),
+  accountInactive: () => new AppError('ACCOUNT_INACTIVE'),
+  ssoFailed: (reason: string) => new AppError('SSO_FAILED', { details: { reason } }),
+  passwordChangeRequired: () => new AppError('PASSWORD_CHANGE_REQUIRED'),
+  csrfTokenInvalid: () => new AppError('CSRF_TOKEN_INVALID'),
+  externalUserUnknown: () => new AppError('EXTERNAL_USER_UNKNOWN'),
+  userNotFound: (userId: string) => new AppError('USER_NOT_FOUND', { message: `No user ${userId}`, details: { userId } }),
+  userConflict: (field: 'username' | 'externalId') =>
+    new AppError('USER_CONFLICT', { message: `Another user already has this ${field}`, details: { field } }),
+  tooManyAttempts: (retryAfterSeconds: number) => new AppError('TOO_MANY_ATTEMPTS', { details: { retryAfterSeconds } }),
+  rateLimited: (retryAfterSeconds: number) => new AppError('RATE_LIMITED', { details: { retryAfterSeconds } }),
   caseNotFound: (caseId: string) =>
     new AppError('CASE_NOT_FOUND', { message: `No case ${caseId}`, details: { caseId } }),
   eventNotAllowed: (details: ErrorDetailsByCode['EVENT_NOT_ALLOWED']) =>

@@ -34,6 +34,13 @@ async function main(): Promise<void> {
 
   // The scheduler (timers, reminders, webhook outbox) runs in this process unless WORKER=off (then run
   // `npm run worker` separately, as many as wanted: they share the work through SKIP LOCKED).
+  // Demo users have a password printed in the README: a production system must not have them.
+  const demoUsers = await engine.accounts.countDemoUsers();
+  if (demoUsers > 0 && config.nodeEnv === 'production' && !config.allowDemoUsers) {
+    throw new Error(`${demoUsers} demo users (with the README's password) exist; remove them, or set ALLOW_DEMO_USERS=on to start anyway`);
+  }
+  if (demoUsers > 0) logger.warn({ demoUsers }, 'demo users exist; they sign in with the README\'s demo password');
+
   const workers = config.worker ? startWorkers({ database, engine, clock, logger, config }) : null;
 
   await app.listen({ port: config.port, host: config.host });

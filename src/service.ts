@@ -17,6 +17,10 @@ import { webhookRoutes } from './http/routes/webhooks.js';
 import { timerRoutes } from './http/routes/timers.js';
 import { overdueRoutes } from './http/routes/overdue.js';
 import { timeSettingsRoutes } from './http/routes/timeSettings.js';
+import { authRoutes } from './http/routes/auth.js';
+import { userRoutes } from './http/routes/users.js';
+import { createOidc, type Oidc } from './auth/oidc.js';
+import { listen, USERS_CHANNEL } from './db/listen.js';
 import type { Logger } from './logger.js';
 import { WorkingCalendar } from './time/calendar.js';
 import { DemoClock, type Clock } from './time/clock.js';
@@ -29,6 +33,8 @@ export interface ServiceDeps {
   clock: Clock;
   calendar?: WorkingCalendar;
   deadlinePolicy?: DeadlinePolicy;
+  /** The OpenID Connect client; default: built from config.oidc when that is set. Tests pass one whose fetch reaches their provider. */
+  oidc?: Oidc | null;
 }
 
 export function createService(deps: ServiceDeps) {
@@ -42,13 +48,21 @@ export function createService(deps: ServiceDeps) {
     deadlinePolicy: deps.deadlinePolicy ?? { ...defaultDeadlinePolicy },
     casePolicy: { ...defaultCasePolicy, reviewChain: deps.config.reviewChain },
     logger: deps.logger,
+    sessionPolicy: { ttlMs: deps.config.sessionTtlSeconds * 1000, idleMs: deps.config.sessionIdleSeconds * 1000 },
+    wallClock: deps.clock,
   });
+  const oidc = deps.oidc !== undefined ? deps.oidc : deps.config.oidc ? createOidc(deps.config.oidc) : null;
   const app = buildApp({
     config: deps.config,
     logger: deps.logger,
     ready: () => deps.database.ping(),
-    verifyPrincipal: engine.assertActiveUser,
+    accounts: engine.accounts,
+    oidc,
+    db: deps.database.db,
+    wallClock: deps.clock,
     registerRoutes: async (api) => {
+      await authRoutes(engine, deps.config, oidc)(api);
+      await userRoutes(engine)(api);
       await caseRoutes(engine)(api);
       await referenceRoutes(engine)(api);
       await careRoutes(engine)(api);
@@ -59,6 +73,12 @@ export function createService(deps: ServiceDeps) {
       await timerRoutes(engine)(api);
       if (demoClock) await demoClockRoutes(demoClock)(api);
     },
+  });
+
+  // Every process forgets a changed user at once (NOTIFY from the users trigger); '' = reconnected, forget all.
+  const unlisten = listen(deps.database, USERS_CHANNEL, (id) => engine.accounts.forgetUser(id), deps.logger);
+  app.addHook('onClose', async () => {
+    await (await unlisten)();
   });
   return { engine, app, clock };
 }

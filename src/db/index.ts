@@ -17,3 +17,7 @@ export * from './timers.js';
 export * from './notifications.js';
 export * from './guardians.js';
 export * from './revisits.js';
+export * from './sessions.js';
+export * from './securityLog.js';
+export * from './rateLimits.js';
+export * from './accounts.js';

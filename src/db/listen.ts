@@ -8,6 +8,8 @@ import type { DbHandle } from './client.js';
 
 export const TIMERS_CHANNEL = 'doudi_timers';
 export const DELIVERIES_CHANNEL = 'doudi_deliveries';
+/** A user row changed (payload: its id): every process drops it from its user cache (src/engine/accounts.ts). */
+export const USERS_CHANNEL = 'doudi_users';
 
 export interface ListenLogger {
   info(obj: object, msg?: string): void;

@@ -134,6 +134,9 @@ export const regions = pgTable(
   ],
 );
 
+export const USER_KINDS = ['person', 'service'] as const;
+export type UserKind = (typeof USER_KINDS)[number];
+
 export const users = pgTable(
   'users',
   {
@@ -147,8 +150,23 @@ export const users = pgTable(
     jurisdiction: text('jurisdiction').notNull(),
     active: boolean('active').notNull().default(true),
     createdAt: tstz('created_at').notNull().defaultNow(),
+    // Sign-in (src/auth/password.ts): a scrypt hash, null for a user who signs in only through single sign-on.
+    passwordHash: text('password_hash'),
+    // An initial or reset password must be replaced at the next sign-in before anything else is allowed.
+    mustChangePassword: boolean('must_change_password').notNull().default(false),
+    // 'person' signs in with a password (and may use the console); 'service' is an API client that exchanges
+    // its secret for a bearer token and never gets a browser session.
+    kind: text('kind').$type<UserKind>().notNull().default('person'),
+    // The identity provider's value (OIDC_USER_CLAIM of its tokens) that maps to this user, if any.
+    externalId: text('external_id').unique('users_external_id_unique'),
+    // Bumped when a password is reset or the user deactivated: bearer tokens carry it (claim tv), older ones stop working.
+    tokenVersion: integer('token_version').notNull().default(0),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+    // Seeded demo user: production refuses to start while one exists unless ALLOW_DEMO_USERS=on.
+    demo: boolean('demo').notNull().default(false),
   },
   (t) => [
+    check('users_kind_check', sql`${t.kind} in ${sqlList(USER_KINDS)}`),
     check('users_roles_check', sql`${t.roles} <@ ${sqlTextArray(ROLES)}`),
     check('users_review_level_check', sql`${t.reviewLevel} is null or ${t.reviewLevel} in ${sqlList(REVIEW_LEVELS)}`),
     // Prefix lengths of the five levels (2, 4, 6, 9, 12 digits).
@@ -371,3 +389,4 @@ export type NewIdempotency = typeof idempotencyKeys.$inferInsert;
 // The tables of time live in their own file; one schema for drizzle-kit and the client.
 export * from './schemaTime.js';
 export * from './schemaCare.js';
+export * from './schemaAuth.js';

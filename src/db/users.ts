@@ -31,6 +31,10 @@ export async function insertUser(tx: Db | Tx, user: NewUser): Promise<UserRow> {
         reviewLevel: sql`excluded.review_level`,
         jurisdiction: sql`excluded.jurisdiction`,
         active: sql`excluded.active`,
+        demo: sql`excluded.demo`,
+        kind: sql`excluded.kind`,
+        // A password someone has set is never overwritten by a re-seed.
+        passwordHash: sql`coalesce(${users.passwordHash}, excluded.password_hash)`,
       },
     })
     .returning();

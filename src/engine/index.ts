@@ -6,14 +6,14 @@ import { createQueries } from './queries.js';
 import { createOverdue } from './overdue.js';
 import { createReference } from './reference.js';
 import { createTimerAdmin } from './timerAdmin.js';
-import { createUserChecks } from './users.js';
+import { createAccounts } from './accounts.js';
 import { createTimeSettings } from './timeSettings.js';
 import type { EngineDeps } from './types.js';
 import { createWebhookCommands } from './webhooks.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
-  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createUserChecks(deps), deps };
+  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), accounts: createAccounts(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;

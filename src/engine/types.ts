@@ -6,7 +6,7 @@ import type { WorkingCalendar } from '../time/calendar.js';
 import type { Clock } from '../time/clock.js';
 import type { DeadlinePolicy } from '../time/deadlinePolicy.js';
 
-/** The authenticated caller, as the token says. `region` is a region-code prefix: their jurisdiction. */
+/** The authenticated caller, as their user record says. `region` is a region-code prefix: their jurisdiction. */
 export interface Principal {
   id: string;
   username: string;
@@ -24,6 +24,13 @@ export interface EngineDeps {
   logger: Logger;
   /** Care rules the service applies around the machine (defaults below). */
   care?: CarePolicy;
+  /** Console sessions' lifetime and idle timeout (default 12 h, 30 min). */
+  sessionPolicy?: { ttlMs: number; idleMs: number };
+  /**
+   * Real time for sessions and sign-in limits, when `clock` is a demo clock an admin moves ahead (a session
+   * must not expire because the case clock jumped a week). Default: `clock`.
+   */
+  wallClock?: Clock;
 }
 
 export interface CarePolicy {

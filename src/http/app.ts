@@ -3,9 +3,10 @@
  * listens; tests use app.inject). Everything it needs arrives in `deps`; it never reaches for the database.
  *
  * Layout:
- *   root scope   request ids, error/404 handlers, OpenAPI (/openapi.json, /docs), JWT, /healthz, /readyz
+ *   root scope   request ids, security headers (helmet), CORS (off unless CORS_ORIGINS), rate limits,
+ *                error/404 handlers, OpenAPI (/openapi.json, /docs), JWT and cookies, /healthz, /readyz
  *   api scope    the routes from deps.registerRoutes, behind the authentication hook (opt out per route
- *                with `config: { public: true }`)
+ *                with `config: { public: true }`) and the CSRF check for cookie sessions
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -25,9 +26,18 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { Oidc } from '../auth/oidc.js';
 import type { Config } from '../config.js';
+import type { Db } from '../db/index.js';
+import type { Accounts } from '../engine/accounts.js';
+import { errors } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { authenticate, registerAuth, type Principal } from './auth.js';
+import type { Clock } from '../time/clock.js';
+import { checkCsrf, createAuthenticate, registerAuth } from './auth.js';
+import { rateLimitStore } from './rateLimitStore.js';
 import { errorHandler, registerErrorHandlers } from './errorHandler.js';
 import { healthRoutes } from './routes/health.js';
 
@@ -47,11 +57,13 @@ export interface AppDeps {
   ready: () => Promise<void>;
   /** Adds the engine's routes. They run behind authentication; see the file comment. */
   registerRoutes?: (app: App) => void | Promise<void>;
-  /**
-   * Checks that a token's user still exists and is active (throws UNAUTHENTICATED otherwise), so that a
-   * deactivated or deleted user loses access before their token expires.
-   */
-  verifyPrincipal?: (principal: Principal) => Promise<void>;
+  /** Who a credential is: the user records (src/engine/accounts.ts). */
+  accounts: Accounts;
+  /** Single sign-on, when configured. */
+  oidc?: Oidc | null;
+  /** Where failed sign-ins are counted (shared by all processes), and the clock their windows follow. */
+  db: Db;
+  wallClock: Clock;
 }
 
 /** 1 MiB: a household survey with all its members is a few KiB; anything near this limit is a mistake. */
@@ -71,6 +83,7 @@ export function buildApp(deps: AppDeps): App {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
+    trustProxy: deps.config.trustProxy,
     frameworkErrors: errorHandler, // a bad URL (e.g. broken percent-encoding) or an over-long path parameter: BAD_REQUEST, not Fastify's own body
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -82,6 +95,7 @@ export function buildApp(deps: AppDeps): App {
     reply.header('x-request-id', request.id);
   });
   registerErrorHandlers(app);
+  registerProtections(app, deps);
 
   app.register(fastifySwagger, {
     openapi: {
@@ -102,20 +116,42 @@ export function buildApp(deps: AppDeps): App {
   app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  registerAuth(app, { secret: deps.config.jwtSecret, issuer: deps.config.jwtIssuer });
+  registerAuth(app, { config: deps.config });
   app.register(healthRoutes, { ready: deps.ready });
 
-  // An encapsulated scope: the hook applies to the routes registered in it and nowhere else.
+  // An encapsulated scope: the hooks apply to the routes registered in it and nowhere else.
   app.register(async (api) => {
-    api.addHook('onRequest', authenticate);
-    if (deps.verifyPrincipal) {
-      const verify = deps.verifyPrincipal;
-      api.addHook('onRequest', async (request) => {
-        if (request.principal) await verify(request.principal);
-      });
-    }
+    api.addHook('onRequest', createAuthenticate(api, { config: deps.config, accounts: deps.accounts, oidc: deps.oidc }));
+    api.addHook('preValidation', checkCsrf);
     await deps.registerRoutes?.(api);
   });
 
   return app;
+}
+
+/**
+ * Security headers, CORS and request rate limits. Limits are per client address and per minute: RATE_LIMIT on
+ * every route, RATE_LIMIT_PUBLIC on routes without authentication (sign-in, the public notice pages later);
+ * health probes are not limited. 0 switches a limit off. Failed sign-ins have their own, stricter limits
+ * (src/http/routes/auth.ts).
+ */
+function registerProtections(app: App, deps: AppDeps): void {
+  const { config } = deps;
+  app.register(fastifyHelmet, {
+    // The API answers JSON; the console's pages (same origin) load their scripts and styles from here only.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"] } },
+    hsts: config.nodeEnv === 'production',
+  });
+  if (config.corsOrigins.length) {
+    app.register(fastifyCors, { origin: config.corsOrigins, credentials: false, allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'], exposedHeaders: ['etag', 'location', 'x-request-id', 'retry-after'] });
+  }
+  app.register(fastifyRateLimit, {
+    global: true,
+    store: rateLimitStore(deps.db, deps.wallClock),
+    timeWindow: 60_000,
+    max: (request) => (request.routeOptions.config.public ? config.rateLimitPublicPerMinute : config.rateLimitPerMinute),
+    allowList: (request) => (request.routeOptions.config.public ? config.rateLimitPublicPerMinute : config.rateLimitPerMinute) === 0,
+    keyGenerator: (request) => `req:${request.ip}`,
+    errorResponseBuilder: (_request, context) => errors.rateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
 }

@@ -121,6 +121,8 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   }
 
   reply.header('x-request-id', request.id);
+  const retryAfter = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply
     .code(statusCode)
     .type('application/json; charset=utf-8')

@@ -19,13 +19,14 @@ import { demoCases, tellDemoCase } from './demoCases.js';
 import { demoFacilities, upsertDemoFacilities } from './facilities.js';
 import { upsertDemoGuardians } from './guardians.js';
 import { demoRegions } from './regions.js';
-import { demoUsers, toNewUser } from './users.js';
+import { hashPassword } from '../auth/password.js';
+import { DEMO_PASSWORD, demoUsers, toNewUser } from './users.js';
 
 export { demoCases, type DemoCaseDef } from './demoCases.js';
 export { demoFacilities, FACILITY_IDS, type DemoFacility } from './facilities.js';
 export { demoGuardians, GUARDIAN_IDS } from './guardians.js';
 export { demoRegions, PLACES } from './regions.js';
-export { demoUser, demoUsernames, demoUsers, findDemoUser, principalOf, type DemoUser } from './users.js';
+export { DEMO_PASSWORD, demoUser, demoUsernames, demoUsers, findDemoUser, principalOf, type DemoUser } from './users.js';
 
 export interface SeedDeps {
   db: Db;
@@ -64,12 +65,14 @@ async function existingMarkers(db: Db): Promise<Set<string>> {
 }
 
 export async function seedDemo({ db, engine, clock, logger }: SeedDeps): Promise<SeedResult> {
+  // One hash for all demo people: they share the README's password anyway, and scrypt is slow on purpose.
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
   // Reference data, all or nothing. (Only `tx` inside: PGlite has a single connection.)
   const mismatched = await db.transaction(async (tx) => {
     await insertRegions(tx, demoRegions);
     const wrongIds: string[] = [];
     for (const u of demoUsers) {
-      const row = await insertUser(tx, toNewUser(u));
+      const row = await insertUser(tx, toNewUser(u, passwordHash));
       if (row.id !== u.id) wrongIds.push(u.username);
     }
     await upsertDemoFacilities(tx);

@@ -140,7 +140,14 @@ export function principalOf(u: Pick<DemoUser, 'id' | 'username' | 'roles' | 'rev
   return { id: u.id, username: u.username, roles: [...u.roles], level: u.reviewLevel, region: u.jurisdiction };
 }
 
-export function toNewUser(u: DemoUser): NewUser {
+/**
+ * The password of every demo person (listed in the README). Demo users exist only when demo data is seeded,
+ * and production refuses to start while they exist unless ALLOW_DEMO_USERS=on.
+ */
+export const DEMO_PASSWORD = 'doudi-demo-2026';
+
+/** `passwordHash`: the hash of DEMO_PASSWORD, made once per seed; the scheduler's `system` user gets none. */
+export function toNewUser(u: DemoUser, passwordHash?: string): NewUser {
   return {
     id: u.id,
     username: u.username,
@@ -149,5 +156,8 @@ export function toNewUser(u: DemoUser): NewUser {
     reviewLevel: u.reviewLevel,
     jurisdiction: u.jurisdiction,
     active: true,
+    demo: true,
+    kind: u.roles.includes('system') ? 'service' : 'person',
+    passwordHash: u.roles.includes('system') ? null : (passwordHash ?? null),
   };
 }

@@ -47,11 +47,15 @@ describe('authentication and jurisdiction', () => {
     const { insertUser } = await import('../../src/db/index.js');
     const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'test-secret-test-secret-test-secret-42' });
     const gone = await insertUser(svc.database.db, { username: 'left-the-job', displayName: '已离职', roles: ['officer'], jurisdiction: '411282', active: false });
-    for (const id of [gone.id, '00000000-0000-4000-8000-000000000099']) {
-      const token = signToken(config, { id, username: 'x', roles: ['officer'], level: null, region: '411282' }, '1h');
+    const cases = [
+      [gone.id, 'ACCOUNT_INACTIVE'],
+      ['00000000-0000-4000-8000-000000000099', 'TOKEN_INVALID'],
+    ] as const;
+    for (const [id, code] of cases) {
+      const token = signToken(config, { id }, '1h');
       const r = await svc.app.inject({ method: 'GET', url: '/cases', headers: { authorization: `Bearer ${token}` } });
       expect(r.statusCode).toBe(401);
-      expect(JSON.parse(r.body).message).toBe('This user no longer exists or has been deactivated');
+      expect(JSON.parse(r.body).code).toBe(code);
     }
   });
 
@@ -177,12 +181,12 @@ describe('events', () => {
   it('422 GUARD_FAILED names the rule: separation of duties', async () => {
     const caseId = await inReview();
     await send('village', caseId, { type: 'APPROVE' });
-    // The same person cannot also approve at the township level: a village reviewer token with a township level.
-    const twoHats = { ...svc.principal('village'), level: 'township' as const };
-    const { signToken } = await import('../../src/http/auth.js');
-    const { loadConfig } = await import('../../src/config.js');
-    const token = signToken(loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'test-secret-test-secret-test-secret-42' }), twoHats, '1h');
-    const r = await svc.app.inject({ method: 'POST', url: `/cases/${caseId}/events`, payload: { type: 'APPROVE' }, headers: { authorization: `Bearer ${token}` } });
+    // The same person cannot also approve at the township level: the village reviewer is moved up to township
+    // review by an admin (their token stays the same: the user record decides the level at the next request).
+    const promoted = await svc.as('admin', 'PATCH', `/users/${svc.users.village.id}`, { reviewLevel: 'township' });
+    expect(promoted.status).toBe(200);
+    const r = await svc.app.inject({ method: 'POST', url: `/cases/${caseId}/events`, payload: { type: 'APPROVE' }, headers: { authorization: `Bearer ${svc.token('village')}` } });
+    await svc.as('admin', 'PATCH', `/users/${svc.users.village.id}`, { reviewLevel: 'village' });
     expect(r.statusCode).toBe(422);
     expect(JSON.parse(r.body)).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'SEPARATION_OF_DUTIES' } });
   });

@@ -15,7 +15,7 @@ beforeAll(async () => {
   svc = await startService();
   // A supervisor of 渑池县 (the shared helper has only a reviewer and an officer there).
   const u = await insertUser(svc.database.db, { username: 'mcSupervisor', displayName: '渑池县分管领导', roles: ['supervisor'], jurisdiction: '411221' });
-  mcSupervisorToken = signToken(svc.app, { id: u.id, username: u.username, roles: ['supervisor'], level: null, region: '411221' }, '1h');
+  mcSupervisorToken = signToken(svc.app, u, '1h');
 });
 afterAll(async () => svc?.close());
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEV_JWT_SECRET, loadConfig, parseDurationSeconds } from '../../src/config.js';
 
-const strongSecret = 'x'.repeat(40);
+const strongSecret = 'q9Rz-Lm2x7Vb4Ns8Kd1Wf6Hj3Tp0Yc5E'; // 32 characters, all different
 
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
@@ -31,7 +31,70 @@ describe('loadConfig', () => {
       worker: true,
       seedDemo: true,
       demoClock: false,
+      allowDemoUsers: false,
+      tokenMaxTtlSeconds: 24 * 3600,
+      sessionTtlSeconds: 12 * 3600,
+      sessionIdleSeconds: 30 * 60,
+      signInMaxFailures: 5,
+      signInMaxFailuresPerAddress: 50,
+      signInWindowSeconds: 15 * 60,
+      rateLimitPerMinute: 1200,
+      rateLimitPublicPerMinute: 120,
+      trustProxy: false,
+      cookieSecure: 'auto',
+      corsOrigins: [],
+      oidc: undefined,
     });
+  });
+
+  it('production: no demo data unless asked, and a secret that looks random', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strongSecret }).seedDemo).toBe(false);
+    for (const weak of ['a'.repeat(40), 'abababababababababababababababab', 'test-secret-test-secret-test-secret-42']) {
+      const error = configError({ NODE_ENV: 'production', JWT_SECRET: weak });
+      expect(error.issues).toEqual([{ key: 'JWT_SECRET', message: expect.stringMatching(/random secret \(at least 16 different characters\)/) }]);
+      expect(error.message).not.toContain(weak);
+    }
+  });
+
+  it('sign-in, sessions, limits, CORS and single sign-on settings', () => {
+    const config = loadConfig({
+      TOKEN_TTL: '1h',
+      TOKEN_MAX_TTL: '2h',
+      SESSION_TTL: '8h',
+      SESSION_IDLE: '15m',
+      SIGN_IN_MAX_FAILURES: '3',
+      SIGN_IN_MAX_FAILURES_PER_ADDRESS: '30',
+      SIGN_IN_WINDOW: '30m',
+      RATE_LIMIT: '0',
+      RATE_LIMIT_PUBLIC: '30',
+      TRUST_PROXY: 'on',
+      COOKIE_SECURE: 'on',
+      CORS_ORIGINS: 'https://a.example.cn, https://b.example.cn',
+      OIDC_ISSUER: 'https://sso.example.cn/realms/henan/',
+      OIDC_CLIENT_ID: 'doudi',
+      OIDC_CLIENT_SECRET: 'client-secret',
+      OIDC_USER_CLAIM: 'preferred_username',
+    });
+    expect(config).toMatchObject({
+      tokenTtlSeconds: 3600,
+      tokenMaxTtlSeconds: 7200,
+      sessionTtlSeconds: 8 * 3600,
+      sessionIdleSeconds: 900,
+      signInMaxFailures: 3,
+      signInMaxFailuresPerAddress: 30,
+      signInWindowSeconds: 1800,
+      rateLimitPerMinute: 0,
+      rateLimitPublicPerMinute: 30,
+      trustProxy: true,
+      cookieSecure: 'on',
+      corsOrigins: ['https://a.example.cn', 'https://b.example.cn'],
+      oidc: { issuer: 'https://sso.example.cn/realms/henan', clientId: 'doudi', clientSecret: 'client-secret', audience: 'doudi', userClaim: 'preferred_username' },
+    });
+    expect(configError({ COOKIE_SECURE: 'maybe', CORS_ORIGINS: '*' }).issues.map((i) => i.key)).toEqual(['COOKIE_SECURE', 'CORS_ORIGINS']);
+    // Checks across keys (run once every key parses on its own).
+    const error = configError({ TOKEN_TTL: '48h', SESSION_IDLE: '13h', OIDC_CLIENT_ID: 'doudi', OIDC_CLIENT_SECRET: 'sekret-value' });
+    expect(error.issues.map((i) => i.key).sort()).toEqual(['OIDC_ISSUER', 'SESSION_IDLE', 'TOKEN_TTL']);
+    expect(error.message).not.toContain('sekret-value');
   });
 
   it('DATABASE_POOL: a whole number 1-200, else an error naming the key and the value', () => {
