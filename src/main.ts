@@ -10,6 +10,7 @@ import { isEmptyDatabase, seedDemo } from './seed/index.js';
 import { startWorkers } from './scheduler/index.js';
 import { createService, loadTimeSettings } from './service.js';
 import { systemClock } from './time/clock.js';
+import { checkDemoUsers } from './auth/demoUsers.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
@@ -35,11 +36,7 @@ async function main(): Promise<void> {
   // The scheduler (timers, reminders, webhook outbox) runs in this process unless WORKER=off (then run
   // `npm run worker` separately, as many as wanted: they share the work through SKIP LOCKED).
   // Demo users have a password printed in the README: a production system must not have them.
-  const demoUsers = await engine.accounts.countDemoUsers();
-  if (demoUsers > 0 && config.nodeEnv === 'production' && !config.allowDemoUsers) {
-    throw new Error(`${demoUsers} demo users (with the README's password) exist; remove them, or set ALLOW_DEMO_USERS=on to start anyway`);
-  }
-  if (demoUsers > 0) logger.warn({ demoUsers }, 'demo users exist; they sign in with the README\'s demo password');
+  await checkDemoUsers(config, engine.accounts, logger);
 
   const workers = config.worker ? startWorkers({ database, engine, clock, logger, config }) : null;
 

@@ -171,3 +171,19 @@ describe('demo ID numbers', () => {
     expect(validateResidentId(demoIdNumber('mc', '1953-07-07', 'female', 202), '1953-07-07')).toMatchObject({ ok: true, sex: 'female' });
   });
 });
+
+describe('demo users', () => {
+  it('sign in with the README\'s demo password; production refuses to start with them unless allowed', async () => {
+    const { DEMO_PASSWORD } = await import('../../src/seed/index.js');
+    const { checkDemoUsers } = await import('../../src/auth/demoUsers.js');
+    const officer = await engine.accounts.checkPassword('lb-officer', DEMO_PASSWORD, {});
+    expect(officer).toMatchObject({ username: 'lb-officer', demo: true, mustChangePassword: false });
+    await expect(engine.accounts.checkPassword('system', DEMO_PASSWORD, {})).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    const warnings: unknown[] = [];
+    const log = { warn: (o: unknown) => void warnings.push(o) };
+    await expect(checkDemoUsers({ nodeEnv: 'production', allowDemoUsers: false }, engine.accounts, log)).rejects.toThrow(/demo users .* exist/);
+    await expect(checkDemoUsers({ nodeEnv: 'production', allowDemoUsers: true }, engine.accounts, log)).resolves.toBeUndefined();
+    await expect(checkDemoUsers({ nodeEnv: 'development', allowDemoUsers: false }, engine.accounts, log)).resolves.toBeUndefined();
+    expect(warnings).toEqual([{ demoUsers: demoUsers.length }, { demoUsers: demoUsers.length }]);
+  });
+});
