@@ -146,7 +146,10 @@ export function principalOf(u: Pick<DemoUser, 'id' | 'username' | 'roles' | 'rev
  */
 export const DEMO_PASSWORD = 'doudi-demo-2026';
 
-/** `passwordHash`: the hash of DEMO_PASSWORD, made once per seed; the scheduler's `system` user gets none. */
+/**
+ * `passwordHash`: the hash of DEMO_PASSWORD, made once per seed. The scheduler's `system` user is a service account
+ * (it gets tokens, never a console session), so the walk-through can show what the scheduler may send.
+ */
 export function toNewUser(u: DemoUser, passwordHash?: string): NewUser {
   return {
     id: u.id,
@@ -158,6 +161,6 @@ export function toNewUser(u: DemoUser, passwordHash?: string): NewUser {
     active: true,
     demo: true,
     kind: u.roles.includes('system') ? 'service' : 'person',
-    passwordHash: u.roles.includes('system') ? null : (passwordHash ?? null),
+    passwordHash: passwordHash ?? null,
   };
 }

@@ -34,8 +34,11 @@ describe(`migrations (${testDbKind()})`, () => {
       'idempotency_keys',
       'members',
       'notifications',
+      'rate_limit_hits',
       'regions',
       'revisits',
+      'security_log',
+      'sessions',
       'settings',
       'timers',
       'users',
@@ -63,6 +66,10 @@ describe(`migrations (${testDbKind()})`, () => {
       ),
     ).map((r) => r.tgname);
     expect(triggers).toEqual(['audit_records_append_only', 'audit_records_no_truncate']);
+    const securityLog = rows<{ tgname: string }>(
+      await t.db.execute(sql`select tgname from pg_trigger where tgrelid = 'security_log'::regclass and not tgisinternal order by tgname`),
+    ).map((r) => r.tgname);
+    expect(securityLog).toEqual(['security_log_append_only', 'security_log_no_truncate']);
   });
 
   it('answers ping', async () => {

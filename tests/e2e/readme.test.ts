@@ -15,8 +15,9 @@ function readmeBlock(name: string): string {
   return block.slice(block.indexOf('```bash') + 7, block.lastIndexOf('```'));
 }
 
-/** The walk-through as a reader runs it: both blocks, one after the other, in one terminal. */
-const walkthrough = () => `${readmeBlock('walkthrough')}\necho '--- care'\n${readmeBlock('walkthrough-care')}`;
+/** The walk-through as a reader runs it: the sign-in, then both blocks, one after the other, in one terminal. */
+const walkthrough = () =>
+  `${readmeBlock('sign-in')}\necho '--- walk'\n${readmeBlock('walkthrough')}\necho '--- care'\n${readmeBlock('walkthrough-care')}`;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -76,7 +77,9 @@ describe('README walk-through', () => {
   it('walks the Sun household from survey to placement, then the service stops cleanly on SIGTERM', async () => {
     const run = spawnSync('bash', ['-e', '-c', walkthrough()], { cwd: root, env: { ...env, BASE: base }, encoding: 'utf8', timeout: 420_000 });
     expect(run.status, `${run.stdout}\n${run.stderr}\n${serverOutput}`).toBe(0);
-    const [first, care] = run.stdout.trim().split('--- care\n');
+    const [signIn, walk] = run.stdout.trim().split('--- walk\n');
+    expect(signIn.trim().split('\n')).toEqual(['true', 'lb-officer', '204']);
+    const [first, care] = walk.trim().split('--- care\n');
     const lines = first.trim().split('\n');
     expect(lines[0]).toMatch(/^case [0-9a-f-]{36}$/);
     expect(care.trim().split('\n')).toEqual([

@@ -178,7 +178,9 @@ describe('demo users', () => {
     const { checkDemoUsers } = await import('../../src/auth/demoUsers.js');
     const officer = await engine.accounts.checkPassword('lb-officer', DEMO_PASSWORD, {});
     expect(officer).toMatchObject({ username: 'lb-officer', demo: true, mustChangePassword: false });
-    await expect(engine.accounts.checkPassword('system', DEMO_PASSWORD, {})).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    const system = await engine.accounts.checkPassword('system', DEMO_PASSWORD, {});
+    expect(system.kind).toBe('service');
+    await expect(engine.accounts.startSession(system, { via: 'password' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const warnings: unknown[] = [];
     const log = { warn: (o: unknown) => void warnings.push(o) };
     await expect(checkDemoUsers({ nodeEnv: 'production', allowDemoUsers: false }, engine.accounts, log)).rejects.toThrow(/demo users .* exist/);
