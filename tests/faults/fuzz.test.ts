@@ -77,7 +77,12 @@ const SECRET = 'test-secret-test-secret-test-secret-42'; // startService's JWT_S
  */
 async function installWriteCounter(): Promise<string[]> {
   const db = svc.database.db;
-  const tables = rows<{ tablename: string }>(await db.execute(sql`select tablename from pg_tables where schemaname = 'public' order by tablename`)).map((r) => r.tablename);
+  // Not counted: the traces of access itself — a refused sign-in is recorded in the security log and counted for
+  // the lockout on purpose, and a session's last request is noted on its row.
+  const traces = new Set(['security_log', 'rate_limit_hits', 'sessions']);
+  const tables = rows<{ tablename: string }>(await db.execute(sql`select tablename from pg_tables where schemaname = 'public' order by tablename`))
+    .map((r) => r.tablename)
+    .filter((t) => !traces.has(t));
   await db.execute(sql`create table fuzz_writes (n bigint not null)`);
   await db.execute(sql`insert into fuzz_writes values (0)`);
   await db.execute(sql.raw(`create function fuzz_count_write() returns trigger language plpgsql as $$ begin update fuzz_writes set n = n + 1; return null; end $$`));
@@ -700,7 +705,8 @@ describe(`fuzzing every route (seed ${SEED}; FUZZ_SEED=${SEED} replays it)`, () 
 
   beforeAll(async () => {
     console.log(`[faults] fuzz: seed ${SEED} (set FUZZ_SEED to change it), ${Math.round(TOTAL * SCALE)} requests, database ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`);
-    svc = await startService({ env: { DEMO_CLOCK: 'on', LOG_LEVEL: 'warn' } });
+    // No request limits: ten thousand requests from one address in a few minutes is the point here.
+    svc = await startService({ env: { DEMO_CLOCK: 'on', LOG_LEVEL: 'warn', RATE_LIMIT: '0', RATE_LIMIT_PUBLIC: '0' } });
     buildTokens();
     await buildWorld();
     const watched = await installWriteCounter();
