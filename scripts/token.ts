@@ -3,6 +3,8 @@
 // works. Demo users resolve from their fixed definitions (src/seed/users.ts) without opening the database —
 // so this works while `npm start` holds the PGlite directory. With DATABASE_URL set, the user is looked up in
 // the database first, so users created by an admin work too. The lifetime is TOKEN_TTL.
+// For demos and scripts on a development machine only: real clients get tokens from POST /auth/token, and this
+// refuses to run with NODE_ENV=production.
 import { loadConfigOrExit, type Config } from '../src/config.js';
 import { createDb, findUserByUsername } from '../src/db/index.js';
 import type { Principal } from '../src/engine/types.js';
@@ -19,14 +21,14 @@ function demoUserList(): string {
 }
 
 /** The user from the database (DATABASE_URL only); undefined when absent. Throws for a deactivated user. */
-async function fromDatabase(config: Config, username: string): Promise<Principal | undefined> {
+async function fromDatabase(config: Config, username: string): Promise<(Principal & { tokenVersion: number }) | undefined> {
   if (!config.databaseUrl) return undefined;
   const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: 1 });
   try {
     const row = await findUserByUsername(database.db, username);
     if (!row) return undefined;
     if (!row.active) throw new Error(`user ${username} is deactivated`);
-    return { id: row.id, username: row.username, roles: row.roles, level: row.reviewLevel ?? null, region: row.jurisdiction };
+    return { id: row.id, username: row.username, roles: row.roles, level: row.reviewLevel ?? null, region: row.jurisdiction, tokenVersion: row.tokenVersion };
   } finally {
     await database.close();
   }
@@ -41,8 +43,12 @@ async function main(argv: string[]): Promise<number> {
   const username = args[0];
 
   const config = loadConfigOrExit(process.env);
+  if (config.nodeEnv === 'production') {
+    console.error('npm run token is for demos; in production sign in with POST /auth/token (a person or a service account)');
+    return 1;
+  }
 
-  let principal = await fromDatabase(config, username);
+  let principal: (Principal & { tokenVersion?: number }) | undefined = await fromDatabase(config, username);
   if (!principal) {
     const demo = findDemoUser(username);
     if (!demo) {
@@ -55,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
     principal = principalOf(demo);
   }
 
-  process.stdout.write(`${signToken(config, principal, config.tokenTtlSeconds)}\n`);
+  process.stdout.write(`${signToken(config, principal, config.tokenTtlSeconds, { tokenVersion: principal.tokenVersion ?? 0 })}\n`);
   return 0;
 }
 

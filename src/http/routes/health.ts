@@ -23,7 +23,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, op
   app.get(
     '/healthz',
     {
-      config: { public: true },
+      config: { public: true, rateLimit: false }, // probes are never limited
       schema: {
         tags: ['health'],
         summary: 'Liveness: the process is up',
@@ -37,7 +37,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, op
   app.get(
     '/readyz',
     {
-      config: { public: true },
+      config: { public: true, rateLimit: false }, // probes are never limited
       schema: {
         tags: ['health'],
         summary: 'Readiness: the database is reachable',
