@@ -362,7 +362,7 @@ async function main() {
   if (args.render) return renderOnly(args);
   const started = performance.now();
   const command = `npm run bench${args.argv.length ? ` -- ${args.argv.join(' ')}` : ''}`;
-  const jwtSecret = randomBytes(32).toString('hex');
+  const jwtSecret = randomBytes(32).toString('base64url');
   const results: Results = { args, command, machine: await machineInfo(null, args.database), wallSeconds: 0, phaseSeconds: {} };
   phaseStart = performance.now();
   log(`${command}: phases ${[...args.only].join(', ')}; ${args.cases} cases; ${args.duration} s per step at ${args.connections.join(' and ')} connections`);

@@ -42,6 +42,10 @@ export function serviceEnv(o: Pick<ServiceOptions, 'databaseUrl' | 'dataDir' | '
     JWT_SECRET: o.jwtSecret,
     SEED_DEMO: 'off',
     WORKER: 'off',
+    // The benchmark's users are the demo users, and its load comes from one address.
+    ALLOW_DEMO_USERS: 'on',
+    RATE_LIMIT: '0',
+    RATE_LIMIT_PUBLIC: '0',
   };
   if (o.port !== undefined) env.PORT = String(o.port);
   if (o.databaseUrl) env.DATABASE_URL = o.databaseUrl;
