@@ -56,7 +56,7 @@ function maskValue(value: unknown): unknown {
 
 /**
  * Mask one output line. Lines are JSON, and a plain text replace would corrupt a bare 18-digit number
- * (`"n":411282********1234` is not JSON), so a line that contains a match is parsed, masked as data and
+ * (`"n":411282**********34` is not JSON), so a line that contains a match is parsed, masked as data and
  * re-serialized. Lines without a match — nearly all — pass through untouched.
  */
 export function maskLogLine(line: string): string {
