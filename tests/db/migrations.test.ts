@@ -35,6 +35,7 @@ describe(`migrations (${testDbKind()})`, () => {
       'members',
       'notifications',
       'regions',
+      'resident_enrolments',
       'revisits',
       'settings',
       'timers',
