@@ -34,8 +34,12 @@ afterAll(async () => {
   await svc?.close();
 });
 
-/** Runs the requests while `households` is SHARE-locked, released once `mustBlock` service transactions wait on it. */
-async function raced<T>(mustBlock: number, requests: () => Promise<T>[]): Promise<{ results: T[]; blocked: number }> {
+/**
+ * Runs the requests while `table` is SHARE-locked (reads go on, writes wait), released once `mustBlock` service
+ * transactions wait on it. `households`: a survey's first write (old code and new); `resident_enrolments`: the
+ * write every command that takes people makes (a survey, REOPEN).
+ */
+async function raced<T>(mustBlock: number, requests: () => Promise<T>[], table: 'households' | 'resident_enrolments' = 'households'): Promise<{ results: T[]; blocked: number }> {
   if (!onPostgres) return { results: await Promise.all(requests()), blocked: 0 };
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
@@ -43,7 +47,7 @@ async function raced<T>(mustBlock: number, requests: () => Promise<T>[]): Promis
   const lockHeld = new Promise<number>((r) => (locked = r));
   const tx = holder!.begin(async (t) => {
     const pid = (await t`select pg_backend_pid() as pid`)[0].pid as number;
-    await t`lock table households in share mode`;
+    await t.unsafe(`lock table ${table} in share mode`);
     locked(pid);
     await released;
   });
@@ -203,6 +207,28 @@ describe('one open case per resident', () => {
     expect(await enrolmentsOf([person])).toEqual([{ id_number: person, case_id: b.body.caseId }]);
     const alerts = (await duplicateAlerts('mcSupervisor')).filter((n: { caseId: string }) => n.caseId === b.body.caseId);
     expect(alerts[0].data.attempt).toMatchObject({ action: 'REOPEN', caseId: a, username: 'officer' });
+  });
+
+  it('REOPEN and a survey of the same person at once: one of them gets the person', async () => {
+    const person = idNumber('1982-02-02');
+    const a = (await svc.as('enumerator', 'POST', '/households', survey(V.sunjiagou, '重启竞争户', [member(person, '1982-02-02', 'full')]))).body.caseId;
+    expect((await ok('enumerator', a, { type: 'SUBMIT_SURVEY' })).state).toBe('screenedOut');
+    const { results, blocked } = await raced(
+      2,
+      () => [
+        send('officer', a, { type: 'REOPEN', reason: '补充材料' }),
+        svc.as('mcEnumerator', 'POST', '/households', survey(V.mianchi, '渑池县竞争户', [member(person, '1982-02-02')])),
+      ],
+      'resident_enrolments',
+    );
+    if (onPostgres) expect(blocked).toBe(2);
+    const [reopen, other] = results;
+    // Exactly one wins: the reopened case, or the new survey.
+    expect([[200, 409], [409, 201]]).toContainEqual([reopen.status, other.status]);
+    for (const r of [reopen, other].filter((x) => x.status === 409)) expect(r.body).toMatchObject({ code: 'DUPLICATE_RESIDENT', details: { reported: true } });
+    const holder = reopen.status === 200 ? a : other.body.caseId;
+    expect(await enrolmentsOf([person])).toEqual([{ id_number: person, case_id: holder }]);
+    expect((await svc.as('officer', 'GET', `/cases/${a}`)).body.state).toBe(reopen.status === 200 ? 'survey' : 'screenedOut');
   });
 
   it('rejected: the person is free; REOPEN of the rejected case is refused while another case holds them', async () => {
