@@ -9,8 +9,11 @@
  *    is kept on the case row, so no read of the audit trail) and the answer.
  * 3. Write: one round trip — the write statements (src/db/commandWrites.ts) pipelined with COMMIT.
  *
- * Nothing is written when anything refuses: the plan throws before the write is sent. The answer is the
- * plan's view of the row it wrote, so its ETag is the version this command wrote, never a later one.
+ * Nothing is written when anything refuses: the plan throws before the write is sent — with one exception, a
+ * duplicate resident whose other case is outside the caller's jurisdiction, where the refusal's report to that
+ * case's supervisors (and only it) is written. A write that loses a race on a unique key (Idempotency-Key, a
+ * resident's enrolment) rolls back whole and the command is planned again. The answer is the plan's view of
+ * the row it wrote, so its ETag is the version this command wrote, never a later one.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -129,6 +132,8 @@ export function createCommands(deps: EngineDeps) {
   const { clock } = deps;
   const cdb = commandDbOf(deps.db);
   // Read at each command: calendar and policy are shared objects an admin may change in place.
+  const ctx = (): PlanContext => ({ calendar: deps.calendar, deadlinePolicy: deps.deadlinePolicy, casePolicy: deps.casePolicy, care: deps.care ?? defaultCarePolicy });
+
   /**
    * A command's transaction whose plan may refuse after recording something (RecordedRefusal: a duplicate
    * hitting a case outside the caller's jurisdiction): the record commits with COMMIT in the same last round
@@ -150,8 +155,6 @@ export function createCommands(deps: EngineDeps) {
     }
     return out.ok;
   }
-
-  const ctx = (): PlanContext => ({ calendar: deps.calendar, deadlinePolicy: deps.deadlinePolicy, casePolicy: deps.casePolicy, care: deps.care ?? defaultCarePolicy });
 
   /** POST /households: the survey creates the household, its members and a case in `survey`. */
   async function openCase(meta: CommandMeta, rawInput: HouseholdInput, opts: { idempotencyKey?: string } = {}): Promise<CommandResult> {
