@@ -114,7 +114,7 @@ export const errorCatalogue = {
   DUPLICATE_RESIDENT: {
     status: 409,
     message: 'A member of this household is already in another open case',
-    details: '{ caseId }: the other open case (never the resident ID number)',
+    details: '{ caseId }: the other open case, when it is in your jurisdiction; otherwise { reported: true } and no case is named (the supervisors over the other case are notified of the attempt). Never the resident ID number',
   },
   USER_CONFLICT: {
     status: 409,
@@ -193,7 +193,7 @@ export interface ErrorDetailsByCode {
   TOO_MANY_ATTEMPTS: { retryAfterSeconds: number };
   RATE_LIMITED: { retryAfterSeconds: number };
   TIMER_STATE_CONFLICT: { timerId: number; status: string; allowed: string[] };
-  DUPLICATE_RESIDENT: { caseId: string };
+  DUPLICATE_RESIDENT: { caseId: string } | { reported: true };
   PAYLOAD_TOO_LARGE: { limitBytes: number };
   IDEMPOTENCY_KEY_REUSED: { key: string };
   GUARD_FAILED: { rule: string; message: string; violations: { rule: string; message: string }[] };
@@ -275,6 +275,12 @@ export const errors = {
     new AppError('DUPLICATE_RESIDENT', {
       message: `A member of this household is already in open case ${caseId}`,
       details: { caseId },
+    }),
+  /** The other open case is outside the caller's jurisdiction: not named (its supervisors are told instead). */
+  duplicateResidentElsewhere: () =>
+    new AppError('DUPLICATE_RESIDENT', {
+      message: 'A member of this household is already in an open case outside your jurisdiction; its supervisors have been notified',
+      details: { reported: true },
     }),
   payloadTooLarge: (limitBytes: number) =>
     new AppError('PAYLOAD_TOO_LARGE', {

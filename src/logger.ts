@@ -11,6 +11,7 @@
  */
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { Config } from './config.js';
+import { maskResidentId } from './domain/residentId.js';
 
 export type Logger = PinoLogger;
 
@@ -21,9 +22,12 @@ export type Logger = PinoLogger;
  */
 const ID_NUMBER = /(?<!\d)\d{17}[\dXx](?!\d)/g;
 
-/** 411282195001011234 → 411282********1234: the county stays visible for debugging, the person does not. */
+/**
+ * 411282195001011234 → 411282**********34: the county stays visible for debugging, the person does not. The
+ * same mask as every response (src/domain/residentId.ts): a line that also carries a birth date gives nothing away.
+ */
 export function maskIdNumber(id: string): string {
-  return `${id.slice(0, 6)}********${id.slice(-4)}`;
+  return maskResidentId(id);
 }
 
 /** Mask every resident ID number in a piece of text. */
@@ -52,7 +56,7 @@ function maskValue(value: unknown): unknown {
 
 /**
  * Mask one output line. Lines are JSON, and a plain text replace would corrupt a bare 18-digit number
- * (`"n":411282********1234` is not JSON), so a line that contains a match is parsed, masked as data and
+ * (`"n":411282**********34` is not JSON), so a line that contains a match is parsed, masked as data and
  * re-serialized. Lines without a match — nearly all — pass through untouched.
  */
 export function maskLogLine(line: string): string {

@@ -128,6 +128,10 @@ export async function materialize(db: Db, a: number, b: number): Promise<void> {
       c.deadline_key, c.deadline_at, c.application_deadline_at, c.opened_at, c.updated_at,
       c.closed, c.placement_mode, c.facility_id, c.guardian_id
     from bench_plan p join bench_templates bt on bt.t = p.t join cases c on c.id = bt.case_id where ${range}`);
+  // The one-open-case-per-person guarantee: the bulk people of cases that hold their residents are enrolled.
+  await exec(db, `insert into resident_enrolments (id_number, case_id, member_id)
+    select m.id_number, c.id, m.id from bench_plan p join cases c on c.id = p.case_id join members m on m.household_id = c.household_id
+    where ${range} and not c.closed and c.state <> 'exited' and c.state <> 'screenedOut' and c.state not like 'rejected%'`);
   // The template's timers; those due before the seed count as fired already (a worker would have fired them).
   await exec(db, `insert into timers (case_id, kind, key, due_at, payload, status, attempts, outcome, created_at, fired_at)
     select p.case_id, tm.kind, tm.key, tm.due_at, tm.payload,

@@ -77,8 +77,9 @@ export async function updateCase(
 }
 
 /**
- * Open cases (closed = false) that include a person with one of these ID numbers: a resident may be on only
- * one open case, so the survey refuses a household whose member is already being handled elsewhere.
+ * Open cases (closed = false) that include a person with one of these ID numbers. A reporting helper: the
+ * one-open-case-per-person rule is kept by resident_enrolments (its primary key), which the command path reads
+ * and writes; that table also frees people of screened-out and rejected cases, which this query still counts.
  */
 export async function findOpenCaseByIdNumbers(
   tx: Db | Tx,

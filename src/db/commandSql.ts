@@ -106,17 +106,37 @@ export function parseGuardian(rows: Row[]): { guardian: GuardianRow; wards: numb
   return d && guardian ? { guardian, wards: Number(d.wards) } : null;
 }
 
-/** Open cases that include a person with one of these ID numbers (a resident is on one open case at most). */
+/** A person of a survey (or of a case being reopened) already held by an open case: that case and its village. */
+export interface ResidentClash {
+  caseId: string;
+  idNumber: string;
+  villageCode: string;
+}
+
+// Read from resident_enrolments, the table whose primary key is the guarantee (one open case per person);
+// this read only lets the plan refuse with the right answer before a write would fail on that key.
+const clashesOf = (idNumbersParam: string) => `(select coalesce(json_agg(json_build_object('caseId', e.case_id, 'idNumber', e.id_number, 'villageCode', c.village_code)
+    order by e.id_number), '[]'::json)
+  from resident_enrolments e join cases c on c.id = e.case_id
+  where e.id_number in (select jsonb_array_elements_text(${idNumbersParam}::text::jsonb)))`;
+
+/** Open cases that hold a person with one of these ID numbers (a resident is held by one open case at most). */
 export function openCasesForIdNumbersStmt(idNumbers: readonly string[]): Stmt {
+  return { text: `select ${clashesOf('$1')}::text as doc`, params: [JSON.stringify([...new Set(idNumbers)])] };
+}
+
+/** Open cases other than this one that hold one of this case's members (REOPEN re-enrols them). */
+export function clashesOfCaseStmt(caseId: string): Stmt {
   return {
-    text: `select coalesce(json_agg(distinct jsonb_build_object('caseId', c.id, 'idNumber', m.id_number)), '[]'::json)::text as doc
-      from members m join cases c on c.household_id = m.household_id
-      where m.id_number in (select jsonb_array_elements_text($1::text::jsonb)) and not c.closed`,
-    params: [JSON.stringify([...new Set(idNumbers)])],
+    text: `select coalesce(json_agg(json_build_object('caseId', e.case_id, 'idNumber', e.id_number, 'villageCode', c.village_code)
+        order by e.id_number), '[]'::json)::text as doc
+      from members m join resident_enrolments e on e.id_number = m.id_number join cases c on c.id = e.case_id
+      where m.household_id = (select household_id from cases where id = $1::uuid) and e.case_id <> $1::uuid`,
+    params: [caseId],
   };
 }
 
-export const parseOpenCases = (rows: Row[]) => docOf<{ caseId: string; idNumber: string }[]>(rows) ?? [];
+export const parseOpenCases = (rows: Row[]) => docOf<ResidentClash[]>(rows) ?? [];
 
 /** What a survey is decided on: the village, the caller's idempotency record, and open cases of its people. */
 export function loadSurveyStmt(villageCode: string, actorId: string, idempotencyKey: string | null, idNumbers: readonly string[]): Stmt {
@@ -124,17 +144,30 @@ export function loadSurveyStmt(villageCode: string, actorId: string, idempotency
     text: `select json_build_object(
       'region', (select json_build_object('code', r.code, 'level', r.level) from regions r where r.code = $1::text),
       'idempotency', (select row_to_json(i) from idempotency_keys i where $3::text is not null and i.actor_id = $2::text and i.key = $3::text),
-      'clashes', (select coalesce(json_agg(distinct jsonb_build_object('caseId', c.id, 'idNumber', m.id_number)), '[]'::json)
-        from members m join cases c on c.household_id = m.household_id
-        where m.id_number in (select jsonb_array_elements_text($4::text::jsonb)) and not c.closed)
+      'clashes', ${clashesOf('$4')}
     )::text as doc`,
     params: [villageCode, actorId, idempotencyKey, JSON.stringify([...new Set(idNumbers)])],
   };
 }
 
 export function parseSurveyLoad(rows: Row[]) {
-  const d = docOf<{ region: { code: string; level: string } | null; idempotency: Record<string, unknown> | null; clashes: { caseId: string; idNumber: string }[] }>(rows);
+  const d = docOf<{ region: { code: string; level: string } | null; idempotency: Record<string, unknown> | null; clashes: ResidentClash[] }>(rows);
   return { region: d?.region ?? null, idempotency: idempotencyFromJson(d?.idempotency), clashes: d?.clashes ?? [] };
+}
+
+/**
+ * A refused duplicate whose other case lies outside the caller's jurisdiction: one notification to each
+ * active supervisor whose jurisdiction covers that case (the refusal names no case; they can resolve it).
+ */
+export function insertDuplicateAlertsStmt(rows: readonly { caseId: string; title: string; body: string; data: unknown; createdAt: Date }[]): Stmt {
+  return {
+    text: `insert into notifications (user_id, case_id, timer_id, kind, title, body, data, created_at)
+      select u.id, c.id, null, 'duplicate_resident', a.title, a.body, a.data, a.created_at
+      from jsonb_to_recordset($1::text::jsonb) as a(case_id uuid, title text, body text, data jsonb, created_at timestamptz)
+      join cases c on c.id = a.case_id
+      join users u on u.active and 'supervisor' = any(u.roles) and starts_with(c.village_code, u.jurisdiction)`,
+    params: [JSON.stringify(rows.map((r) => ({ case_id: r.caseId, title: r.title, body: r.body, data: r.data, created_at: r.createdAt.toISOString() })))],
+  };
 }
 
 // ---- timers --------------------------------------------------------------------------------------------

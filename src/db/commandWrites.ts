@@ -96,6 +96,11 @@ export interface CaseWrite {
   /** UPDATE_SURVEY: the household's fields and its whole member list, replaced. */
   replaceSurvey: { householdId: string; address: string; poorId: string | null; legalSupporter: unknown; members: MemberWrite[] } | null;
   idempotency: IdempotencyWrite | null;
+  /**
+   * The case's hold on its residents (resident_enrolments): `enrol` when it starts holding them (the survey,
+   * a replaced member list, REOPEN), `release` when it stops (screenedOut, rejected, exited); null: unchanged.
+   */
+  enrolment: 'enrol' | 'release' | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -141,13 +146,13 @@ function caseStatement(w: CaseWrite): Stmt {
       ? `insert into cases (id, household_id, machine_id, machine_version, snapshot, state, review_level, closed, placement_mode,
             facility_id, guardian_id, deadline_key, deadline_at, application_deadline_at, opened_at, updated_at, village_code,
             township_code, county_code, audit_seq, audit_head)
-          select $1::uuid, $29::uuid, $2::text, $3::int, $4::text::jsonb, $5::text, $6::text, $7::boolean, $8::text,
+          select $1::uuid, $29::uuid, $2::text, $3::int, $4::text::jsonb, $5::text, $6::text, $7::text::boolean, $8::text,
             $9::uuid, $10::uuid, $11::text, $12::text::timestamptz, $13::text::timestamptz, $14::text::timestamptz, $14::text::timestamptz,
             $30::text, left($30::text, 9), left($30::text, 6), $15::int, $16::text
           where $17::int is null
           returning id`
       : `update cases set machine_id = $2::text, machine_version = $3::int, snapshot = $4::text::jsonb, state = $5::text,
-            review_level = $6::text, closed = $7::boolean, placement_mode = $8::text, facility_id = $9::uuid, guardian_id = $10::uuid,
+            review_level = $6::text, closed = $7::text::boolean, placement_mode = $8::text, facility_id = $9::uuid, guardian_id = $10::uuid,
             deadline_key = $11::text, deadline_at = $12::text::timestamptz, application_deadline_at = $13::text::timestamptz,
             updated_at = $14::text::timestamptz, row_version = row_version + 1, audit_seq = $15::int, audit_head = $16::text
           where id = $1::uuid and row_version = $17::int
@@ -227,6 +232,19 @@ export function caseWriteStatements(w: CaseWrite): Stmt[] {
     if (r.members.length > 0) out.push(membersInsert(r.householdId, r.members));
   }
   out.push(caseStatement(w));
+  if (w.enrolment === 'enrol') {
+    // The primary key refuses a person another open case holds (RESIDENT_CONSTRAINT below): the transaction
+    // rolls back and the engine plans the command again, which then finds the other case and refuses.
+    // In ID-number order, so two surveys sharing two people take their keys in the same order (no deadlock).
+    out.push({
+      text: `insert into resident_enrolments (id_number, case_id, member_id)
+        select m.id_number, c.id, m.id from cases c join members m on m.household_id = c.household_id
+        where c.id = $1::uuid order by m.id_number`,
+      params: [w.caseId],
+    });
+  } else if (w.enrolment === 'release') {
+    out.push({ text: 'delete from resident_enrolments where case_id = $1::uuid', params: [w.caseId] });
+  }
   if (w.memberCategories.length > 0) {
     out.push({
       text: `update members as m set categories = array(select jsonb_array_elements_text(x.categories))
@@ -238,7 +256,7 @@ export function caseWriteStatements(w: CaseWrite): Stmt[] {
     const r = w.revisit;
     out.push({
       text: `insert into revisits (case_id, date, visitor_id, living_conditions, health, problems, reassessment_needed, placement_mode, recorded_at)
-        values ($1::uuid, $2::text::date, $3::text, $4::text, $5::text, $6::text, $7::boolean, $8::text, $9::text::timestamptz)`,
+        values ($1::uuid, $2::text::date, $3::text, $4::text, $5::text, $6::text, $7::text::boolean, $8::text, $9::text::timestamptz)`,
       params: [w.caseId, r.date, r.visitorId, r.livingConditions, r.health, r.problems, String(r.reassessmentNeeded), r.placementMode, r.recordedAt.toISOString()],
     });
   }
@@ -257,3 +275,6 @@ export function caseWriteStatements(w: CaseWrite): Stmt[] {
 
 /** The primary key whose violation means "another request with this Idempotency-Key committed first". */
 export const IDEMPOTENCY_CONSTRAINT = 'idempotency_keys_pk';
+
+/** The primary key whose violation means "another open case took this person first". */
+export const RESIDENT_CONSTRAINT = 'resident_enrolments_pk';

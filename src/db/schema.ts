@@ -321,6 +321,32 @@ export const cases = pgTable(
   ],
 );
 
+/**
+ * One row per resident held by an open case: the database's guarantee that a person (an ID number) is in one
+ * open case at most, whatever the county, however many surveys race (the primary key). A case holds its
+ * members from its survey until it leaves for `screenedOut`, `rejected…` or `exited` (release), and again
+ * when REOPEN brings it back (re-enrolment, refused when someone else took the person meanwhile). Written
+ * only by the command path (src/db/commandWrites.ts), in the transaction of the command that changes it.
+ */
+export const residentEnrolments = pgTable(
+  'resident_enrolments',
+  {
+    idNumber: varchar('id_number', { length: 18 }).notNull(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    // Deleting the member (UPDATE_SURVEY replaces the member list) releases the person.
+    memberId: uuid('member_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ name: 'resident_enrolments_pk', columns: [t.idNumber] }),
+    index('resident_enrolments_case_idx').on(t.caseId),
+    index('resident_enrolments_member_idx').on(t.memberId),
+  ],
+);
+
 export const auditRecords = pgTable(
   'audit_records',
   {
@@ -382,6 +408,7 @@ export type MemberRow = typeof members.$inferSelect;
 export type NewMember = typeof members.$inferInsert;
 export type CaseRow = typeof cases.$inferSelect;
 export type NewCase = typeof cases.$inferInsert;
+export type ResidentEnrolmentRow = typeof residentEnrolments.$inferSelect;
 export type AuditRecordRow = typeof auditRecords.$inferSelect;
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
 export type NewIdempotency = typeof idempotencyKeys.$inferInsert;

@@ -45,10 +45,25 @@ export function validateResidentId(id: string, birthDate?: string): ResidentIdRe
   return { ok: true, birthDate: embedded, sex };
 }
 
-/** First 6 and last 4 characters, 8 asterisks between: 411282********1234. */
+/**
+ * The mask every response and log line uses: the first 6 characters (the address code, which the case's own
+ * village code mostly gives away anyway) and the last 2 (the sequence's last digit, i.e. the sex, and the check
+ * character), 10 asterisks between: 411282**********24. It hides the 8 birth-date digits *and* the first two
+ * sequence digits, so even a caller who learns the exact birth date elsewhere is left ~9 candidates, and one
+ * who knows the age (what a masked response shows instead of the birth date) ~3,300.
+ * (The older mask, 411282********1234, hid exactly the birth date: beside a birth date it hid nothing.)
+ */
 export function maskResidentId(id: string): string {
   if (id.length !== 18) return '*'.repeat(id.length);
-  return `${id.slice(0, 6)}********${id.slice(14)}`;
+  return `${id.slice(0, 6)}${'*'.repeat(10)}${id.slice(16)}`;
+}
+
+/** A number masked the old way (first 6, 8 asterisks, last 4), as audit records written before 0009 hold it. */
+const LEGACY_MASK = /(?<![\dXx*])(\d{6})\*{8}[\dXx*]{2}([\dXx]{2})(?![\dXx*])/g;
+
+/** Old masks inside a text re-masked to the current one (411282********1234 → 411282**********34). */
+export function remaskLegacy(text: string): string {
+  return text.replace(LEGACY_MASK, (_, head: string, tail: string) => `${head}${'*'.repeat(10)}${tail}`);
 }
 
 /** YYYY-MM-DD naming a real day, from 1900 on (no earlier resident IDs exist). */

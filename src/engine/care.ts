@@ -27,6 +27,7 @@ import {
   type GuardianRow,
   type Tx,
 } from '../db/index.js';
+import { maskDeep, seesIdentity } from './identity.js';
 import { errors } from '../errors.js';
 import { assertCaseVisible, inJurisdiction } from './access.js';
 import { summary } from './queries.js';
@@ -165,10 +166,12 @@ export function createCare(deps: EngineDeps) {
     const row = await findCase(db, caseId);
     if (!row) throw errors.caseNotFound(caseId);
     assertCaseVisible(p, caseId, row.villageCode);
-    return (await listRevisits(db, caseId)).map((r) => ({
+    const history = (await listRevisits(db, caseId)).map((r) => ({
       id: r.id, date: r.date, visitorId: r.visitorId, livingConditions: r.livingConditions, health: r.health,
       problems: r.problems, reassessmentNeeded: r.reassessmentNeeded, placementMode: r.placementMode, recordedAt: r.recordedAt.toISOString(),
     }));
+    // Free text may hold an ID number someone typed: masked for roles without the identity right.
+    return seesIdentity(p) ? history : maskDeep(history);
   }
 
   /** The placed cases whose next revisit is due within `withinDays`, in the caller's villages; overdue ones first. */

@@ -14,11 +14,9 @@ import {
   type CaseSnapshot,
 } from '../../machines/index.js';
 import type { CaseSummary, HouseholdRow, MemberRow } from '../db/index.js';
-import { maskResidentId } from '../domain/residentId.js';
 import { actorsOf } from './access.js';
-import { rolesSeeingIdNumbers, type Principal } from './types.js';
-
-const seesIdNumbers = (p: Principal) => p.roles.some((r) => rolesSeeingIdNumbers.includes(r));
+import { maskDeep, memberIdentity, seesIdentity } from './identity.js';
+import type { Principal } from './types.js';
 
 export function summary(c: CaseSummary) {
   return {
@@ -51,8 +49,8 @@ export function caseView(v: CaseViewInput, principal: Principal, now: Date) {
   const { row, household, snapshot } = v;
   const allowed = new Set(actorsOf(principal).flatMap((a) => allowedEventsFor(snapshot, a, now.toISOString())));
   const c = snapshot.context;
-  const showIds = seesIdNumbers(principal);
-  return {
+  const showIds = seesIdentity(principal);
+  const view = {
     ...summary(row),
     stateLabel: stateLabel(snapshot),
     waitsOn: waitsOn(snapshot),
@@ -67,8 +65,8 @@ export function caseView(v: CaseViewInput, principal: Principal, now: Date) {
       members: v.members.map((m) => ({
         id: m.id,
         name: m.name,
-        idNumber: showIds ? m.idNumber : maskResidentId(m.idNumber),
-        birthDate: m.birthDate,
+        // Full number and birth date for the roles that work with identity; else masked, and age only.
+        ...memberIdentity(m, showIds, now),
         sex: m.sex,
         relation: m.relation,
         labourCapacity: m.labourCapacity,
@@ -91,6 +89,8 @@ export function caseView(v: CaseViewInput, principal: Principal, now: Date) {
     reassessment: c.reassessment,
     exit: c.exit,
   };
+  // Free text (evidence, notes, objections, reasons) may hold a number someone typed: masked for the others.
+  return showIds ? view : maskDeep(view);
 }
 
 export type CaseView = ReturnType<typeof caseView>;

@@ -9,15 +9,20 @@
  *    is kept on the case row, so no read of the audit trail) and the answer.
  * 3. Write: one round trip — the write statements (src/db/commandWrites.ts) pipelined with COMMIT.
  *
- * Nothing is written when anything refuses: the plan throws before the write is sent. The answer is the
- * plan's view of the row it wrote, so its ETag is the version this command wrote, never a later one.
+ * Nothing is written when anything refuses: the plan throws before the write is sent — with one exception, a
+ * duplicate resident whose other case is outside the caller's jurisdiction, where the refusal's report to that
+ * case's supervisors (and only it) is written. A write that loses a race on a unique key (Idempotency-Key, a
+ * resident's enrolment) rolls back whole and the command is planned again. The answer is the plan's view of
+ * the row it wrote, so its ETag is the version this command wrote, never a later one.
  */
 import { randomUUID } from 'node:crypto';
 import {
   claimTimerStmt,
+  clashesOfCaseStmt,
   dueTimerIdsStmt,
   failTimerStmt,
   finishTimerStmt,
+  insertDuplicateAlertsStmt,
   insertDeliveriesStmt,
   insertNotificationsStmt,
   loadCaseStmt,
@@ -38,17 +43,18 @@ import {
   parseSurveyLoad,
   recipientsStmt,
 } from '../db/commandSql.js';
-import { caseWriteStatements, IDEMPOTENCY_CONSTRAINT } from '../db/commandWrites.js';
-import { commandDbOf, type Stmt } from '../db/session.js';
+import { caseWriteStatements, IDEMPOTENCY_CONSTRAINT, RESIDENT_CONSTRAINT } from '../db/commandWrites.js';
+import { commandDbOf, type SqlSession, type Stmt, type TransactionEnd } from '../db/session.js';
 import type { TimerRow } from '../db/index.js';
 import { isUuid } from '../db/uuid.js';
-import { errors } from '../errors.js';
+import { errors, type AppError } from '../errors.js';
 import { actorFor } from './access.js';
 import type { CaseView } from './caseView.js';
 import { parseEventInput } from './eventInput.js';
 import { planEvent, type EventPlan } from './plan/event.js';
 import { planFiring, planNotify } from './plan/firing.js';
 import { requestHash, type PlanContext } from './plan/shared.js';
+import { RecordedRefusal } from './plan/residents.js';
 import { planSurvey } from './plan/survey.js';
 import { checkMembers, type HouseholdInput } from './surveyInput.js';
 import { defaultCarePolicy, type CommandMeta, type EngineDeps } from './types.js';
@@ -93,19 +99,32 @@ export class TimerFiringError extends Error {
   }
 }
 
-/** A unique violation of the Idempotency-Key table: a concurrent request with the same key committed first. */
-function isIdempotencyRace(err: unknown): boolean {
+const uniqueViolationOf = (err: unknown): string | null => {
   const e = err as { code?: string; constraint_name?: string; constraint?: string } | null;
-  return !!e && e.code === '23505' && (e.constraint_name ?? e.constraint) === IDEMPOTENCY_CONSTRAINT;
-}
+  return e && e.code === '23505' ? (e.constraint_name ?? e.constraint ?? null) : null;
+};
+/** A concurrent request with the same Idempotency-Key committed first. */
+const isIdempotencyRace = (err: unknown) => uniqueViolationOf(err) === IDEMPOTENCY_CONSTRAINT;
+/** A concurrent command enrolled one of the same people first (resident_enrolments' primary key). */
+const isResidentRace = (err: unknown) => uniqueViolationOf(err) === RESIDENT_CONSTRAINT;
+/** Two commands enrolling overlapping people in different orders (not expected: enrolments go in ID order). */
+const isDeadlock = (err: unknown) => (err as { code?: string } | null)?.code === '40P01';
 
-/** Runs once more when the first try lost an Idempotency-Key race: the second try then replays the winner. */
-async function retryOnIdempotencyRace<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (e) {
-    if (isIdempotencyRace(e)) return run();
-    throw e;
+/**
+ * Runs again when a try lost a race to a concurrent transaction that committed first — an Idempotency-Key
+ * (the next try replays the winner) or a person (the next try sees the winner's case and refuses with
+ * DUPLICATE_RESIDENT, answered as if the load had seen it). Nothing of a lost try was written.
+ */
+async function retryOnRace<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (e) {
+      const lost = isIdempotencyRace(e) || isResidentRace(e) || isDeadlock(e);
+      if (!lost) throw e;
+      // A person taken and released again and again between our load and write: refuse, naming nothing.
+      if (attempt >= 3) throw isResidentRace(e) ? errors.duplicateResidentElsewhere() : e;
+    }
   }
 }
 
@@ -115,6 +134,28 @@ export function createCommands(deps: EngineDeps) {
   // Read at each command: calendar and policy are shared objects an admin may change in place.
   const ctx = (): PlanContext => ({ calendar: deps.calendar, deadlinePolicy: deps.deadlinePolicy, casePolicy: deps.casePolicy, care: deps.care ?? defaultCarePolicy });
 
+  /**
+   * A command's transaction whose plan may refuse after recording something (RecordedRefusal: a duplicate
+   * hitting a case outside the caller's jurisdiction): the record commits with COMMIT in the same last round
+   * trip, nothing else is written, and the refusal is thrown once the transaction has ended.
+   */
+  async function commandTransaction<T>(body: (s: SqlSession) => Promise<TransactionEnd<T>>): Promise<T> {
+    const out = await cdb.transaction<{ ok: T } | { refused: AppError }>(async (s) => {
+      try {
+        const { final, result } = await body(s);
+        return { final, result: { ok: result } };
+      } catch (err) {
+        if (!(err instanceof RecordedRefusal)) throw err;
+        return { final: [insertDuplicateAlertsStmt(err.alerts)], result: { refused: err.refusal } };
+      }
+    });
+    if ('refused' in out) {
+      deps.logger.warn({ code: out.refused.code, details: out.refused.details }, 'duplicate resident outside the jurisdiction refused and reported');
+      throw out.refused;
+    }
+    return out.ok;
+  }
+
   /** POST /households: the survey creates the household, its members and a case in `survey`. */
   async function openCase(meta: CommandMeta, rawInput: HouseholdInput, opts: { idempotencyKey?: string } = {}): Promise<CommandResult> {
     const input = checkMembers(structuredClone(rawInput));
@@ -122,8 +163,8 @@ export function createCommands(deps: EngineDeps) {
     const key = opts.idempotencyKey;
     const hash = key ? requestHash('households', rawInput) : null;
     const load = loadSurveyStmt(input.villageCode, meta.principal.id, key ?? null, input.members.map((m) => m.idNumber));
-    return retryOnIdempotencyRace(() =>
-      cdb.transaction<CommandResult>(async (s) => {
+    return retryOnRace(() =>
+      commandTransaction<CommandResult>(async (s) => {
         const [rows] = await s.batch([load]);
         const plan = planSurvey(
           parseSurveyLoad(rows),
@@ -154,10 +195,16 @@ export function createCommands(deps: EngineDeps) {
     if (guardianId) locks.push(lockGuardianStmt(guardianId));
     const facilityAt = facilityId ? load(loadFacilityStmt(facilityId, caseId)) : -1;
     const guardianAt = guardianId ? load(loadGuardianStmt(guardianId, caseId)) : -1;
-    const clashesAt = input.type === 'UPDATE_SURVEY' ? load(openCasesForIdNumbersStmt(input.household.members.map((m) => m.idNumber.toUpperCase()))) : -1;
+    // People another open case holds: those of a new survey, or (REOPEN) the case's own members.
+    const clashesAt =
+      input.type === 'UPDATE_SURVEY'
+        ? load(openCasesForIdNumbersStmt(input.household.members.map((m) => m.idNumber.toUpperCase())))
+        : input.type === 'REOPEN'
+          ? load(clashesOfCaseStmt(caseId))
+          : -1;
 
-    const plan = await retryOnIdempotencyRace(() =>
-      cdb.transaction<EventPlan>(async (s) => {
+    const plan = await retryOnRace(() =>
+      commandTransaction<EventPlan>(async (s) => {
         const rows = (await s.batch([...locks, ...loads])).slice(locks.length);
         const loaded = parseLoadedCase(rows[0]);
         if (!loaded) throw errors.caseNotFound(caseId);

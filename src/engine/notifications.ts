@@ -5,10 +5,12 @@
 import { listNotifications, markNotificationRead, type NotificationRow } from '../db/index.js';
 import { isUuid } from '../db/uuid.js';
 import { errors } from '../errors.js';
+import { maskDeep } from './identity.js';
 import type { EngineDeps, Principal } from './types.js';
 
 export function notificationView(n: NotificationRow) {
-  return {
+  // No notification should carry an ID number; should one (free text), it is masked for everyone.
+  return maskDeep({
     id: n.id,
     kind: n.kind,
     title: n.title,
@@ -17,7 +19,7 @@ export function notificationView(n: NotificationRow) {
     data: n.data,
     createdAt: n.createdAt.toISOString(),
     readAt: n.readAt?.toISOString() ?? null,
-  };
+  });
 }
 
 export type NotificationView = ReturnType<typeof notificationView>;

@@ -18,6 +18,7 @@ import { listAudit, listCases, listInbox, loadHousehold, verifyCaseAudit, findCa
 import { errors } from '../errors.js';
 import { assertCaseVisible } from './access.js';
 import { caseView, summary } from './caseView.js';
+import { auditSafe } from './identity.js';
 import type { EngineDeps, Principal } from './types.js';
 
 export { summary };
@@ -84,7 +85,8 @@ export function createQueries(deps: EngineDeps) {
     return (await listAudit(db, caseId)).map((r) => ({
       seq: r.seq,
       eventType: r.eventType,
-      payload: r.payload,
+      // The same masking for every role; also covers records written before birth dates left payloads.
+      payload: auditSafe(r.payload, r.at),
       actorId: r.actorId,
       actorRole: r.actorRole,
       stateBefore: r.stateBefore,

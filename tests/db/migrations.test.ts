@@ -36,6 +36,7 @@ describe(`migrations (${testDbKind()})`, () => {
       'notifications',
       'rate_limit_hits',
       'regions',
+      'resident_enrolments',
       'revisits',
       'security_log',
       'sessions',

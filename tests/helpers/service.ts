@@ -49,6 +49,7 @@ const USERS = {
   mcCounty: { roles: ['reviewer'], reviewLevel: 'county', jurisdiction: '411221' },
   mcOfficer: { roles: ['officer'], jurisdiction: '411221' },
   mcAdmin: { roles: ['admin'], jurisdiction: '411221' },
+  mcSupervisor: { roles: ['supervisor'], jurisdiction: '411221' },
 } as const;
 export type TestUser = keyof typeof USERS;
 

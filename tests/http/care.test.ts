@@ -196,6 +196,8 @@ describe('revisits', () => {
     svc.clock.advanceDays(20);
     const r = await svc.as('visitor', 'POST', `/cases/${caseId}/revisits`, { date: today(), livingConditions: '失能加重', health: '需专业护理', problems: '夜间无人照护', reassessmentNeeded: true });
     expect(r.body.case.state).toBe('active.reassessmentDue');
+    // Stored as sent (the boolean parameter once went as text 'true' and was stored false).
+    expect(r.body.revisit).toMatchObject({ reassessmentNeeded: true });
     const inbox = (await svc.as('officer', 'GET', '/inbox?limit=200')).body.items.map((c: { id: string }) => c.id);
     expect(inbox).toContain(caseId);
 

@@ -91,7 +91,7 @@ describe('seedDemo', () => {
     expect(sun.placement).toMatchObject({ mode: 'centralized_support', facility: { id: FACILITY_IDS.sucunSite, name: '苏村社区安置点' } });
     expect(sun.household.members.map((m) => m.name)).toEqual(['孙长明', '孙建国']);
     // A supervisor sees masked ID numbers.
-    expect(sun.household.members[0].idNumber).toMatch(/^411282\*{8}\d{3}[\dX]$/);
+    expect(sun.household.members[0].idNumber).toMatch(/^411282\*{10}\d[\dX]$/);
 
     const trail = await engine.audit(supervisor, sun.id);
     expect(trail.map((r) => r.eventType)).toEqual([

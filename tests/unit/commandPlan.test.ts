@@ -13,6 +13,7 @@ import { planEvent, type EventLoad } from '../../src/engine/plan/event.js';
 import { planFiring } from '../../src/engine/plan/firing.js';
 import { timerDiff, type PlanContext } from '../../src/engine/plan/shared.js';
 import { planSurvey } from '../../src/engine/plan/survey.js';
+import { RecordedRefusal } from '../../src/engine/plan/residents.js';
 import { checkMembers } from '../../src/engine/surveyInput.js';
 import type { Principal } from '../../src/engine/types.js';
 import { defaultCarePolicy } from '../../src/engine/types.js';
@@ -113,9 +114,24 @@ describe('planSurvey', () => {
     expect(() => planSurvey({ region: { code: input.villageCode, level: 'village' }, idempotency: null, clashes: [] }, { ...req, meta: { principal: { ...enumerator, region: '411221' } } }, ctx)).toThrow(
       expect.objectContaining({ code: 'FORBIDDEN' }),
     );
-    expect(() => planSurvey({ region: { code: input.villageCode, level: 'village' }, idempotency: null, clashes: [{ caseId: 'c-1', idNumber: input.members[0].idNumber }] }, req, ctx)).toThrow(
-      expect.objectContaining({ code: 'DUPLICATE_RESIDENT' }),
+    const region = { code: input.villageCode, level: 'village' };
+    // In the caller's jurisdiction: the other case is named.
+    expect(() => planSurvey({ region, idempotency: null, clashes: [{ caseId: 'c-1', idNumber: input.members[0].idNumber, villageCode: input.villageCode }] }, req, ctx)).toThrow(
+      expect.objectContaining({ code: 'DUPLICATE_RESIDENT', details: { caseId: 'c-1' } }),
     );
+    // Outside it: not named; the refusal carries an alert for the other case's supervisors.
+    let thrown: unknown;
+    try {
+      planSurvey({ region, idempotency: null, clashes: [{ caseId: 'c-2', idNumber: input.members[0].idNumber, villageCode: '411221100201' }] }, req, ctx);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(RecordedRefusal);
+    const r = thrown as RecordedRefusal;
+    expect(r.refusal).toMatchObject({ code: 'DUPLICATE_RESIDENT', details: { reported: true } });
+    expect(JSON.stringify(r.refusal)).not.toContain('c-2');
+    expect(r.alerts.map((a) => a.caseId)).toEqual(['c-2']);
+    expect(JSON.stringify(r.alerts)).not.toContain(input.members[0].idNumber);
   });
 });
 

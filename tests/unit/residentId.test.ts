@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maskResidentId, residentIdCheckChar, validateResidentId } from '../../src/domain/residentId.js';
+import { maskResidentId,
+  remaskLegacy, residentIdCheckChar, validateResidentId } from '../../src/domain/residentId.js';
 
 // Check characters below were computed by hand from the GB 11643 weights, not by the code under test.
 // 11010519491231002X is the standard's own worked example.
@@ -82,9 +83,14 @@ describe('validateResidentId', () => {
 });
 
 describe('maskResidentId', () => {
-  it('keeps the first 6 and last 4 characters', () => {
-    expect(maskResidentId('411282194703151237')).toBe('411282********1237');
-    expect(maskResidentId('11010519491231002X')).toBe('110105********002X');
+  it('keeps the first 6 and last 2 characters: the birth date and two sequence digits are hidden', () => {
+    expect(maskResidentId('411282194703151237')).toBe('411282**********37');
+    expect(maskResidentId('11010519491231002X')).toBe('110105**********2X');
+  });
+
+  it('re-masks numbers masked the old way (6 + 4) in text', () => {
+    expect(remaskLegacy('a 411282********1237 b 110105********002X')).toBe('a 411282**********37 b 110105**********2X');
+    expect(remaskLegacy('411282**********37')).toBe('411282**********37');
   });
 
   it('masks anything that is not 18 characters entirely', () => {

@@ -18,7 +18,7 @@ import {
   type Guardian,
 } from '../../../machines/index.js';
 import type { CaseWrite, MemberWrite } from '../../db/commandWrites.js';
-import type { LoadedCase } from '../../db/commandSql.js';
+import type { LoadedCase, ResidentClash } from '../../db/commandSql.js';
 import type { CaseRow, FacilityRow, GuardianRow, HouseholdRow, MemberRow } from '../../db/index.js';
 import { errors } from '../../errors.js';
 import { actorFor, assertCaseVisible, inJurisdiction } from '../access.js';
@@ -27,6 +27,7 @@ import type { AnyEventInput } from '../eventInput.js';
 import { checkMembers, householdFacts, type HouseholdInput } from '../surveyInput.js';
 import { planTimers } from '../timerPlan.js';
 import type { CommandMeta } from '../types.js';
+import { enrolmentChange, refuseDuplicate } from './residents.js';
 import { auditPayload, mirror, nextAudit, refusal, requestHash, timerDiff, type PlanContext } from './shared.js';
 
 export interface EventLoad extends Omit<LoadedCase, 'household'> {
@@ -34,8 +35,8 @@ export interface EventLoad extends Omit<LoadedCase, 'household'> {
   household: HouseholdRow | null;
   facility?: { facility: FacilityRow; occupied: number } | null;
   guardian?: { guardian: GuardianRow; wards: number } | null;
-  /** UPDATE_SURVEY: open cases of the new survey's people. */
-  clashes?: { caseId: string; idNumber: string }[];
+  /** UPDATE_SURVEY: open cases holding the new survey's people; REOPEN: other open cases holding the case's members. */
+  clashes?: ResidentClash[];
 }
 
 export interface EventRequest {
@@ -113,8 +114,8 @@ export function planEvent(load: EventLoad, req: EventRequest, ctx: PlanContext):
       if (survey.villageCode !== row.villageCode) {
         throw errors.validationFailed([{ path: 'body.household.villageCode', message: 'a survey cannot move the household to another village; open a new case there' }]);
       }
-      const clash = (load.clashes ?? []).find((c) => c.caseId !== row.id);
-      if (clash) throw errors.duplicateResident(clash.caseId);
+      const clashes = (load.clashes ?? []).filter((c) => c.caseId !== row.id);
+      if (clashes.length > 0) refuseDuplicate(clashes, { meta, villageCode: row.villageCode, ownCaseId: row.id, action: 'UPDATE_SURVEY', at });
       const ids = survey.members.map(() => req.newIds());
       const writes = memberWrites(survey, ids, at);
       replaceSurvey = { householdId: row.householdId, address: survey.address, poorId: survey.poorId, legalSupporter: survey.legalSupporter, members: writes };
@@ -132,6 +133,14 @@ export function planEvent(load: EventLoad, req: EventRequest, ctx: PlanContext):
   const d = decide(s, event);
   if (!d.ok) throw refusal(d, input.type);
   const next = d.snapshot;
+
+  // A replaced member list is enrolled afresh (the old members' rows, and so their enrolments, are deleted).
+  const enrolment = replaceSurvey ? 'enrol' : enrolmentChange(d.before, d.after);
+  if (enrolment === 'enrol' && !replaceSurvey) {
+    // REOPEN: the case takes its people back, unless another open case took them meanwhile.
+    const clashes = (load.clashes ?? []).filter((c) => c.caseId !== row.id);
+    if (clashes.length > 0) refuseDuplicate(clashes, { meta, villageCode: row.villageCode, ownCaseId: row.id, action: 'REOPEN', at });
+  }
 
   const previous = { deadlineKey: row.deadlineKey, deadlineAt: row.deadlineAt, applicationDeadlineAt: row.applicationDeadlineAt };
   const fields = mirror(next, at, previous, ctx);
@@ -158,7 +167,7 @@ export function planEvent(load: EventLoad, req: EventRequest, ctx: PlanContext):
 
   const audit = nextAudit(row.id, { seq: row.auditSeq, hash: row.auditHead }, {
     eventType: input.type,
-    payload: auditPayload((({ type: _t, ...payload }) => payload)(input)),
+    payload: auditPayload((({ type: _t, ...payload }) => payload)(input), at),
     actorId: actor.id,
     actorRole: actor.role,
     stateBefore: d.before,
@@ -183,6 +192,7 @@ export function planEvent(load: EventLoad, req: EventRequest, ctx: PlanContext):
       req.idempotencyKey && hash
         ? { actorId: principal.id, key: req.idempotencyKey, requestHash: hash, statusCode: 200, response: { caseId: row.id }, createdAt: at }
         : null,
+    enrolment,
   };
   const after: CaseRow = {
     ...row,

@@ -19,6 +19,7 @@ import { canonicalJson, chainNext } from '../../audit/hash.js';
 import type { AuditWrite, CaseFields } from '../../db/commandWrites.js';
 import { errors, type AppError } from '../../errors.js';
 import { maskIdNumbers } from '../../logger.js';
+import { auditSafe } from '../identity.js';
 import type { WorkingCalendar } from '../../time/calendar.js';
 import type { DeadlinePolicy } from '../../time/deadlinePolicy.js';
 import { computeDeadlines, type CaseDeadlines } from '../deadlines.js';
@@ -68,8 +69,11 @@ export function timerDiff(before: PlannedTimer[], after: PlannedTimer[]): { canc
   };
 }
 
-/** Audit payloads are the request as sent, with every ID number masked. */
-export const auditPayload = (value: unknown) => JSON.parse(maskIdNumbers(JSON.stringify(value ?? {})));
+/**
+ * Audit payloads are the request as sent, with every ID number masked and each member's birth date replaced by
+ * their age on `at` (a masked number beside a birth date could be rebuilt: see src/engine/identity.ts).
+ */
+export const auditPayload = (value: unknown, at: Date) => auditSafe(JSON.parse(maskIdNumbers(JSON.stringify(value ?? {}))), at);
 
 export const requestHash = (scope: string, body: unknown) => createHash('sha256').update(canonicalJson({ caseId: scope, body })).digest('hex');
 

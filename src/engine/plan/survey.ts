@@ -3,6 +3,7 @@
  * load brought (the village, the caller's idempotency record, open cases of the same people). Pure.
  */
 import { CASE_MACHINE_VERSION, startCase, stateName, type CaseSnapshot } from '../../../machines/index.js';
+import type { ResidentClash } from '../../db/commandSql.js';
 import type { CaseWrite } from '../../db/commandWrites.js';
 import type { CaseRow, HouseholdRow, IdempotencyRow, MemberRow } from '../../db/index.js';
 import { errors } from '../../errors.js';
@@ -12,12 +13,13 @@ import { householdFacts, type HouseholdInput } from '../surveyInput.js';
 import { planTimers } from '../timerPlan.js';
 import type { CommandMeta } from '../types.js';
 import { memberWrites } from './event.js';
+import { refuseDuplicate } from './residents.js';
 import { auditPayload, mirror, nextAudit, type PlanContext } from './shared.js';
 
 export interface SurveyLoad {
   region: { code: string; level: string } | null;
   idempotency: IdempotencyRow | null;
-  clashes: { caseId: string; idNumber: string }[];
+  clashes: ResidentClash[];
 }
 
 export interface SurveyRequest {
@@ -49,8 +51,7 @@ export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContex
   if (!inJurisdiction(principal, input.villageCode)) {
     throw errors.forbidden({ roles: ['enumerator'], jurisdiction: input.villageCode }, `village ${input.villageCode} is outside your jurisdiction ${principal.region}`);
   }
-  const [clash] = load.clashes;
-  if (clash) throw errors.duplicateResident(clash.caseId);
+  if (load.clashes.length > 0) refuseDuplicate(load.clashes, { meta: req.meta, villageCode: input.villageCode, ownCaseId: null, action: 'SURVEY', at });
 
   const snapshot = startCase({
     caseId: ids.caseId,
@@ -67,7 +68,7 @@ export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContex
   };
   const audit = nextAudit(ids.caseId, { seq: 0, hash: null }, {
     eventType: 'OPEN_CASE',
-    payload: auditPayload(input),
+    payload: auditPayload(input, at),
     actorId: principal.id,
     actorRole: actor.role,
     stateBefore: null,
@@ -91,6 +92,7 @@ export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContex
       req.idempotencyKey && req.requestHash
         ? { actorId: principal.id, key: req.idempotencyKey, requestHash: req.requestHash, statusCode: 201, response: { caseId: ids.caseId }, createdAt: at }
         : null,
+    enrolment: 'enrol',
   };
   const row: CaseRow = {
     id: ids.caseId, householdId: ids.householdId, ...fields, snapshot: fields.snapshot, rowVersion: 1,
