@@ -20,7 +20,7 @@ import { timeSettingsRoutes } from './http/routes/timeSettings.js';
 import type { Logger } from './logger.js';
 import { WorkingCalendar } from './time/calendar.js';
 import { DemoClock, type Clock } from './time/clock.js';
-import { defaultDeadlinePolicy, type DeadlinePolicy } from './time/deadlinePolicy.js';
+import { ScopedDeadlinePolicy } from './time/timeSettings.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -28,7 +28,7 @@ export interface ServiceDeps {
   database: DbHandle;
   clock: Clock;
   calendar?: WorkingCalendar;
-  deadlinePolicy?: DeadlinePolicy;
+  deadlinePolicy?: ScopedDeadlinePolicy;
 }
 
 export function createService(deps: ServiceDeps) {
@@ -39,7 +39,7 @@ export function createService(deps: ServiceDeps) {
     clock,
     // Shared, mutable objects: an admin's calendar or policy change is applied to them in place.
     calendar: deps.calendar ?? new WorkingCalendar(),
-    deadlinePolicy: deps.deadlinePolicy ?? { ...defaultDeadlinePolicy },
+    deadlinePolicy: deps.deadlinePolicy ?? new ScopedDeadlinePolicy(),
     casePolicy: { ...defaultCasePolicy, reviewChain: deps.config.reviewChain },
     logger: deps.logger,
   });
@@ -71,6 +71,6 @@ export type Service = ReturnType<typeof createService>;
  */
 export async function loadTimeSettings(service: Pick<Service, 'engine'>, logger?: Logger) {
   const loaded = await service.engine.reloadTimeSettings();
-  logger?.info(loaded, 'time settings loaded (calendar years, deadline policy override)');
+  logger?.info(loaded, 'time settings loaded (calendar years, deadline policy overrides by scope)');
   return loaded;
 }

@@ -4,7 +4,7 @@ import type { Db } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { WorkingCalendar } from '../time/calendar.js';
 import type { Clock } from '../time/clock.js';
-import type { DeadlinePolicy } from '../time/deadlinePolicy.js';
+import type { ScopedDeadlinePolicy } from '../time/timeSettings.js';
 
 /** The authenticated caller, as the token says. `region` is a region-code prefix: their jurisdiction. */
 export interface Principal {
@@ -19,7 +19,8 @@ export interface EngineDeps {
   db: Db;
   clock: Clock;
   calendar: WorkingCalendar;
-  deadlinePolicy: DeadlinePolicy;
+  /** The deadline policy of every scope; `for(villageCode)` is the one in effect for a case. */
+  deadlinePolicy: ScopedDeadlinePolicy;
   casePolicy: CasePolicy;
   logger: Logger;
   /** Care rules the service applies around the machine (defaults below). */

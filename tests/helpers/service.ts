@@ -46,9 +46,12 @@ const USERS = {
   system: { roles: ['system'], jurisdiction: '41' },
   admin: { roles: ['admin'], jurisdiction: '411282' },
   mcEnumerator: { roles: ['enumerator'], jurisdiction: '411221' },
+  mcEvaluator: { roles: ['evaluator'], jurisdiction: '411221' },
   mcCounty: { roles: ['reviewer'], reviewLevel: 'county', jurisdiction: '411221' },
   mcOfficer: { roles: ['officer'], jurisdiction: '411221' },
   mcAdmin: { roles: ['admin'], jurisdiction: '411221' },
+  cityAdmin: { roles: ['admin'], jurisdiction: '4112' },
+  provinceAdmin: { roles: ['admin'], jurisdiction: '41' },
 } as const;
 export type TestUser = keyof typeof USERS;
 
