@@ -21,6 +21,7 @@ import type { Logger } from './logger.js';
 import { WorkingCalendar } from './time/calendar.js';
 import { DemoClock, type Clock } from './time/clock.js';
 import { ScopedDeadlinePolicy } from './time/timeSettings.js';
+import type { HostLookup } from './engine/webhookTarget.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -29,6 +30,8 @@ export interface ServiceDeps {
   clock: Clock;
   calendar?: WorkingCalendar;
   deadlinePolicy?: ScopedDeadlinePolicy;
+  /** Resolves webhook hosts (tests inject one); node:dns lookup otherwise. */
+  lookup?: HostLookup;
 }
 
 export function createService(deps: ServiceDeps) {
@@ -41,6 +44,7 @@ export function createService(deps: ServiceDeps) {
     calendar: deps.calendar ?? new WorkingCalendar(),
     deadlinePolicy: deps.deadlinePolicy ?? new ScopedDeadlinePolicy(),
     casePolicy: { ...defaultCasePolicy, reviewChain: deps.config.reviewChain },
+    webhookTargets: { allowHosts: deps.config.webhookAllowHosts, ...(deps.lookup ? { lookup: deps.lookup } : {}) },
     logger: deps.logger,
   });
   const app = buildApp({

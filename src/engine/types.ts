@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { WorkingCalendar } from '../time/calendar.js';
 import type { Clock } from '../time/clock.js';
 import type { ScopedDeadlinePolicy } from '../time/timeSettings.js';
+import type { WebhookTargetPolicy } from './webhookTarget.js';
 
 /** The authenticated caller, as the token says. `region` is a region-code prefix: their jurisdiction. */
 export interface Principal {
@@ -23,6 +24,8 @@ export interface EngineDeps {
   deadlinePolicy: ScopedDeadlinePolicy;
   casePolicy: CasePolicy;
   logger: Logger;
+  /** Where webhooks may point: the operator's allow list (WEBHOOK_ALLOW_HOSTS) and the resolver. */
+  webhookTargets: WebhookTargetPolicy;
   /** Care rules the service applies around the machine (defaults below). */
   care?: CarePolicy;
 }

@@ -162,7 +162,7 @@ async function buildWorld() {
   pools.facility.push(facility.id);
   const guardian = await ok('officer', 'POST', '/guardians', { name: '邻居王某', kind: 'neighbour', regionCode: '411282108', phone: '13800000000' });
   pools.guardian.push(guardian.id);
-  const webhook = await ok('admin', 'POST', '/webhooks', { regionPrefix: '411282', url: 'https://example.invalid/doudi' });
+  const webhook = await ok('admin', 'POST', '/webhooks', { regionPrefix: '411282', url: 'https://sms.example.cn/doudi' });
   pools.webhook.push(webhook.id);
 
   const made = [await open(), await open(V.mingshan), await open(), await toReview(), await toReview(), await toPublicity(), await toPublicity(), await toPublicity()];

@@ -44,6 +44,7 @@ beforeAll(async () => {
     clock,
     calendar: new WorkingCalendar(),
     deadlinePolicy: new ScopedDeadlinePolicy(),
+    webhookTargets: { allowHosts: [] },
     casePolicy: defaultCasePolicy,
     logger,
   });
