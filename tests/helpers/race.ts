@@ -16,12 +16,21 @@ export const onPostgres = testDbKind() === 'postgres';
 export interface LockHolder {
   /** Run `requests` while `lock` (SQL run in the holder's transaction) is held; see above. */
   raced<T>(lock: (t: postgres.TransactionSql) => Promise<unknown>, mustBlock: number, requests: () => Promise<T>[]): Promise<{ results: T[]; blocked: number }>;
+  /**
+   * Take `lock` and keep it: `waitFor(n)` waits until n service backends wait for a lock (requests sent in
+   * stages, each provably waiting before the next is sent); `release()` ends the holder's transaction.
+   */
+  hold(lock: (t: postgres.TransactionSql) => Promise<unknown>): Promise<{ waitFor(n: number): Promise<number>; release(): Promise<void> }>;
   close(): Promise<void>;
 }
 
 export async function lockHolder(database: Pick<DbHandle, 'db'>): Promise<LockHolder> {
   if (!onPostgres) {
-    return { raced: async (_lock, _n, requests) => ({ results: await Promise.all(requests()), blocked: 0 }), close: async () => {} };
+    return {
+      raced: async (_lock, _n, requests) => ({ results: await Promise.all(requests()), blocked: 0 }),
+      hold: async () => ({ waitFor: async () => 0, release: async () => {} }),
+      close: async () => {},
+    };
   }
   const dbName = rows<{ name: string }>(await database.db.execute(sql`select current_database() as name`))[0].name;
   const url = new URL(process.env.DATABASE_URL!);
@@ -57,6 +66,33 @@ export async function lockHolder(database: Pick<DbHandle, 'db'>): Promise<LockHo
         await tx;
       }
       return { results: await Promise.all(pending), blocked };
+    },
+    async hold(lock) {
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const lockHeld = new Promise<void>((r) => (locked = r));
+      const tx = holder.begin(async (t) => {
+        await lock(t);
+        locked();
+        await released;
+      });
+      await Promise.race([lockHeld, tx]);
+      return {
+        async waitFor(n) {
+          const deadline = Date.now() + 15_000;
+          let blocked = 0;
+          while ((blocked = await waiting()) < n) {
+            if (Date.now() > deadline) throw new Error(`only ${blocked} of ${n} service transactions waited for a lock`);
+            await new Promise((r) => setImmediate(r));
+          }
+          return blocked;
+        },
+        async release() {
+          release();
+          await tx;
+        },
+      };
     },
     close: () => holder.end({ timeout: 5 }),
   };
