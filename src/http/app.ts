@@ -30,6 +30,7 @@ import type { Logger } from '../logger.js';
 import { authenticate, registerAuth, type Principal } from './auth.js';
 import { errorHandler, registerErrorHandlers } from './errorHandler.js';
 import { healthRoutes } from './routes/health.js';
+import { refuseUnstorableText } from './textCheck.js';
 
 /** The app as routes see it: zod schemas type `request.body`, `request.query`, `request.params` and replies. */
 export type App = FastifyInstance<
@@ -82,6 +83,8 @@ export function buildApp(deps: AppDeps): App {
     reply.header('x-request-id', request.id);
   });
   registerErrorHandlers(app);
+  // Every route: text PostgreSQL cannot store (NUL, lone surrogates) is refused as 400, naming the field.
+  app.addHook('preHandler', refuseUnstorableText);
 
   app.register(fastifySwagger, {
     openapi: {
