@@ -220,6 +220,21 @@ describe('revisits', () => {
     expect(history.map((h: { livingConditions: string }) => h.livingConditions)).toEqual(['第1次：住房安全', '第2次：住房安全']);
     expect((await svc.as('visitor', 'POST', `/cases/${dispersed}/revisits`, { date: '2099-01-01', livingConditions: 'x', health: 'y', reassessmentNeeded: false })).body.details.rule).toBe('DATE_IN_FUTURE');
     expect((await svc.as('visitor', 'POST', `/cases/${dispersed}/revisits`, { date: today(), livingConditions: '', health: 'y' })).status).toBe(400);
+
+    // Idempotency-Key is checked as on POST /cases/:id/events: a bad one is refused before anything is recorded.
+    const visit = { date: today(), livingConditions: '第3次：住房安全', health: '稳定', reassessmentNeeded: false };
+    for (const key of ['x'.repeat(201), 'a b', '键', 'a/b', '']) {
+      const r = await svc.as('visitor', 'POST', `/cases/${dispersed}/revisits`, visit, { 'idempotency-key': key });
+      expect(r.status, key).toBe(400);
+      expect(r.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'headers.idempotency-key' }] });
+    }
+    expect((await svc.as('supervisor', 'GET', `/cases/${dispersed}/revisits`)).body.revisits).toHaveLength(2);
+    const once = await svc.as('visitor', 'POST', `/cases/${dispersed}/revisits`, visit, { 'idempotency-key': 'revisit-3' });
+    expect(once.status).toBe(201);
+    const again = await svc.as('visitor', 'POST', `/cases/${dispersed}/revisits`, visit, { 'idempotency-key': 'revisit-3' });
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect((await svc.as('supervisor', 'GET', `/cases/${dispersed}/revisits`)).body.revisits).toHaveLength(3);
   });
 
   it('a revisit asking for reassessment puts the case in the officers’ inbox; a transfer moves the bed in one transaction', async () => {
