@@ -41,6 +41,8 @@ export const defaultCarePolicy: CarePolicy = { maxWardsPerGuardian: 3 };
 export interface CommandMeta {
   principal: Principal;
   requestId?: string | null;
+  /** The caller's own X-Request-Id (if sane), recorded beside ours. */
+  clientRequestId?: string | null;
 }
 
 /** Roles that work with the person's identity and so see full ID numbers; everyone else sees them masked. */

@@ -4,7 +4,7 @@ import { facilityTypes, guardianKinds } from '../../../machines/index.js';
 import { facilityInputSchema, facilityPatchSchema, guardianInputSchema, guardianPatchSchema, revisitInputSchema } from '../../engine/care.js';
 import type { Engine, Principal } from '../../engine/index.js';
 import { errors } from '../../errors.js';
-import type { App } from '../app.js';
+import { clientRequestIdFor, type App } from '../app.js';
 import { requireRole } from '../auth.js';
 import { parseIdempotencyKey } from '../headers.js';
 import { idParams } from '../schemas/common.js';
@@ -87,7 +87,7 @@ export function careRoutes(engine: Engine) {
         const principal = principalOf(request.principal);
         // The same rule as every other route that takes one (src/http/headers.ts).
         const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
-        const result = await engine.sendEvent({ principal, requestId: request.id }, request.params.id, { type: 'RECORD_REVISIT', ...request.body }, { idempotencyKey });
+        const result = await engine.sendEvent({ principal, requestId: request.id, clientRequestId: clientRequestIdFor(request.raw) }, request.params.id, { type: 'RECORD_REVISIT', ...request.body }, { idempotencyKey });
         reply.code(201);
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         const history = await engine.revisitHistory(principal, request.params.id);

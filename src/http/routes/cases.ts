@@ -7,7 +7,7 @@ import { categories, eventTypes, roles } from '../../../machines/index.js';
 import type { Engine, Principal } from '../../engine/index.js';
 import { householdInputSchema } from '../../engine/index.js';
 import { errors } from '../../errors.js';
-import type { App } from '../app.js';
+import { clientRequestIdFor, type App } from '../app.js';
 import { parseIdempotencyKey, parseIfMatch } from '../headers.js';
 import { errorResponse, idParams, regionPrefix } from '../schemas/common.js';
 
@@ -43,7 +43,7 @@ export function caseRoutes(engine: Engine) {
       },
       async (request, reply) => {
         const principal = principalOf(request.principal);
-        const { caseId, replayed, view } = await engine.openCase({ principal, requestId: request.id }, request.body, {
+        const { caseId, replayed, view } = await engine.openCase({ principal, requestId: request.id, clientRequestId: clientRequestIdFor(request.raw) }, request.body, {
           idempotencyKey: parseIdempotencyKey(request.headers['idempotency-key']),
         });
         reply.code(201).header('location', `/cases/${caseId}`);
@@ -113,7 +113,7 @@ export function caseRoutes(engine: Engine) {
       },
       async (request, reply) => {
         const principal = principalOf(request.principal);
-        const result = await engine.sendEvent({ principal, requestId: request.id }, request.params.id, request.body, {
+        const result = await engine.sendEvent({ principal, requestId: request.id, clientRequestId: clientRequestIdFor(request.raw) }, request.params.id, request.body, {
           ifMatch: parseIfMatch(request.headers['if-match']),
           idempotencyKey: parseIdempotencyKey(request.headers['idempotency-key']),
         });
