@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { reviewLevels, type ReviewLevel } from '../machines/types.js';
+import { checkAllowHostEntry, normalHost } from './engine/webhookTarget.js';
 
 export interface Config {
   nodeEnv: 'development' | 'test' | 'production';
@@ -33,6 +34,11 @@ export interface Config {
   demoClock: boolean;
   /** Seed demo users, regions and facilities on first start with an empty database. */
   seedDemo: boolean;
+  /**
+   * Hosts webhooks may point at although they are (or resolve to) loopback, private or link-local addresses,
+   * e.g. an SMS gateway on the private network: lower case, IPv6 without brackets.
+   */
+  webhookAllowHosts: string[];
   /** Production starts even though demo users (known passwords) exist. */
   allowDemoUsers: boolean;
   /** Our bearer tokens whose lifetime (exp − iat) is longer are refused. */
@@ -233,6 +239,17 @@ function schemaFor(production: boolean) {
     OIDC_AUDIENCE: z.string().min(1).optional(),
     OIDC_USER_CLAIM: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/, 'expected a claim name such as sub or preferred_username').default('sub'),
     OIDC_REDIRECT_URL: url.optional(),
+    WEBHOOK_ALLOW_HOSTS: z
+      .string()
+      .default('')
+      .transform((s, ctx) => {
+        const hosts = s.split(',').map((h) => h.trim()).filter(Boolean);
+        for (const h of hosts) {
+          const problem = checkAllowHostEntry(h);
+          if (problem) ctx.addIssue({ code: 'custom', message: `expected a comma-separated list of host names or IP addresses: ${problem}` });
+        }
+        return [...new Set(hosts.map(normalHost))];
+      }),
     // A clock an admin can move forward, for demonstrations and training; never in production.
     DEMO_CLOCK: production
       ? onOff()
@@ -286,6 +303,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workerBatch: e.WORKER_BATCH,
     workerIdleMs: e.WORKER_IDLE_MS,
     seedDemo: e.SEED_DEMO,
+    webhookAllowHosts: e.WEBHOOK_ALLOW_HOSTS,
     demoClock: e.DEMO_CLOCK,
     allowDemoUsers: e.ALLOW_DEMO_USERS,
     tokenMaxTtlSeconds: e.TOKEN_MAX_TTL,

@@ -111,6 +111,11 @@ export const errorCatalogue = {
     message: 'The case was changed by someone else; reload it and try again',
     details: '{ expectedVersion, currentVersion }',
   },
+  SETTING_VERSION_CONFLICT: {
+    status: 409,
+    message: 'The setting was changed by someone else; reload it and try again',
+    details: '{ setting, scope, expectedVersion, currentVersion }: the setting (`deadlines`, `calendar:<year>`), its scope and versions',
+  },
   DUPLICATE_RESIDENT: {
     status: 409,
     message: 'A member of this household is already in another open case',
@@ -131,6 +136,11 @@ export const errorCatalogue = {
     message: 'Unsupported Content-Type; send application/json',
     details: 'none',
   },
+  WEBHOOK_TARGET_REFUSED: {
+    status: 422,
+    message: 'Webhooks may not point at this address',
+    details: '{ host, address?, reason }: the URL\'s host, the address it resolved to, and why it is refused (`loopback`, `private`, `link_local`, `unspecified`, `multicast`, `reserved`, `numeric_host`, `unresolvable`, …)',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     message: 'This Idempotency-Key was already used with a different request',
@@ -140,6 +150,11 @@ export const errorCatalogue = {
     status: 422,
     message: 'The event breaks a rule of the programme',
     details: '{ rule, message, violations }: the first rule broken, and every rule broken as { rule, message }',
+  },
+  PRECONDITION_REQUIRED: {
+    status: 428,
+    message: 'This change needs an If-Match header with the version you read',
+    details: '{ header, currentVersion }: the header to send (`If-Match: "<version>"`, the ETag of the GET; `"0"` for a setting never set)',
   },
   TOO_MANY_ATTEMPTS: {
     status: 429,
@@ -194,6 +209,9 @@ export interface ErrorDetailsByCode {
   RATE_LIMITED: { retryAfterSeconds: number };
   TIMER_STATE_CONFLICT: { timerId: number; status: string; allowed: string[] };
   DUPLICATE_RESIDENT: { caseId: string } | { reported: true };
+  SETTING_VERSION_CONFLICT: { setting: string; scope: string; expectedVersion: number; currentVersion: number };
+  WEBHOOK_TARGET_REFUSED: { host: string; address?: string; reason: string };
+  PRECONDITION_REQUIRED: { header: string; currentVersion: number };
   PAYLOAD_TOO_LARGE: { limitBytes: number };
   IDEMPOTENCY_KEY_REUSED: { key: string };
   GUARD_FAILED: { rule: string; message: string; violations: { rule: string; message: string }[] };
@@ -271,6 +289,18 @@ export const errors = {
       message: `The case is at version ${currentVersion}, not ${expectedVersion}; reload it and try again`,
       details: { expectedVersion, currentVersion },
     }),
+  settingVersionConflict: (details: ErrorDetailsByCode['SETTING_VERSION_CONFLICT']) =>
+    new AppError('SETTING_VERSION_CONFLICT', {
+      message: `${details.setting} of scope ${details.scope} is at version ${details.currentVersion}, not ${details.expectedVersion}; reload it and try again`,
+      details,
+    }),
+  preconditionRequired: (currentVersion: number) =>
+    new AppError('PRECONDITION_REQUIRED', {
+      message: `This change needs If-Match: "${currentVersion}" (the version you read; the ETag of the GET)`,
+      details: { header: 'If-Match', currentVersion },
+    }),
+  webhookTargetRefused: (details: ErrorDetailsByCode['WEBHOOK_TARGET_REFUSED'], message?: string) =>
+    new AppError('WEBHOOK_TARGET_REFUSED', { message: message ?? `Webhooks may not point at ${details.host} (${details.reason})`, details }),
   duplicateResident: (caseId: string) =>
     new AppError('DUPLICATE_RESIDENT', {
       message: `A member of this household is already in open case ${caseId}`,

@@ -24,7 +24,8 @@ import { listen, USERS_CHANNEL } from './db/listen.js';
 import type { Logger } from './logger.js';
 import { WorkingCalendar } from './time/calendar.js';
 import { DemoClock, type Clock } from './time/clock.js';
-import { defaultDeadlinePolicy, type DeadlinePolicy } from './time/deadlinePolicy.js';
+import { ScopedDeadlinePolicy } from './time/timeSettings.js';
+import type { HostLookup } from './engine/webhookTarget.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -32,8 +33,10 @@ export interface ServiceDeps {
   database: DbHandle;
   clock: Clock;
   calendar?: WorkingCalendar;
-  deadlinePolicy?: DeadlinePolicy;
-  /** The OpenID Connect client; default: built from config.oidc when that is set. Tests pass one whose fetch reaches their provider. */
+  deadlinePolicy?: ScopedDeadlinePolicy;
+  /** Resolves webhook hosts (tests inject one); node:dns lookup otherwise. */
+  lookup?: HostLookup;
+  /** The OpenID Connect client; default: built from config.oidc when that is set. */
   oidc?: Oidc | null;
 }
 
@@ -45,8 +48,9 @@ export function createService(deps: ServiceDeps) {
     clock,
     // Shared, mutable objects: an admin's calendar or policy change is applied to them in place.
     calendar: deps.calendar ?? new WorkingCalendar(),
-    deadlinePolicy: deps.deadlinePolicy ?? { ...defaultDeadlinePolicy },
+    deadlinePolicy: deps.deadlinePolicy ?? new ScopedDeadlinePolicy(),
     casePolicy: { ...defaultCasePolicy, reviewChain: deps.config.reviewChain },
+    webhookTargets: { allowHosts: deps.config.webhookAllowHosts, ...(deps.lookup ? { lookup: deps.lookup } : {}) },
     logger: deps.logger,
     sessionPolicy: { ttlMs: deps.config.sessionTtlSeconds * 1000, idleMs: deps.config.sessionIdleSeconds * 1000 },
     wallClock: deps.clock,
@@ -91,6 +95,6 @@ export type Service = ReturnType<typeof createService>;
  */
 export async function loadTimeSettings(service: Pick<Service, 'engine'>, logger?: Logger) {
   const loaded = await service.engine.reloadTimeSettings();
-  logger?.info(loaded, 'time settings loaded (calendar years, deadline policy override)');
+  logger?.info(loaded, 'time settings loaded (calendar years, deadline policy overrides by scope)');
   return loaded;
 }

@@ -39,8 +39,9 @@ export function responseTimes() {
     onLine(line: string) {
       if (!line.includes('"request completed"')) return;
       try {
-        const o = JSON.parse(line) as { reqId?: string; responseTime?: number };
-        if (o.reqId?.startsWith('ovd-') && typeof o.responseTime === 'number') times.set(o.reqId, o.responseTime);
+        // The request id is the service's own; the bench's X-Request-Id comes back as clientRequestId.
+        const o = JSON.parse(line) as { clientRequestId?: string; responseTime?: number };
+        if (o.clientRequestId?.startsWith('ovd-') && typeof o.responseTime === 'number') times.set(o.clientRequestId, o.responseTime);
       } catch {
         // not JSON
       }

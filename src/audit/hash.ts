@@ -21,6 +21,8 @@ export interface AuditHashInput {
   stateAfter: string;
   machineVersion: number;
   requestId: string | null;
+  /** The caller's X-Request-Id; hashed only when present, so records from before it existed verify unchanged. */
+  clientRequestId?: string | null;
   at: Date | string;
   prevHash: string | null;
 }
@@ -79,7 +81,11 @@ function serialize(value: unknown): string | undefined {
 }
 
 /** What an appender supplies for the next record; its place in the chain comes from the chain's head. */
-export type AuditContent = Omit<AuditHashInput, 'seq' | 'prevHash' | 'requestId' | 'at'> & { requestId?: string | null; at: Date };
+export type AuditContent = Omit<AuditHashInput, 'seq' | 'prevHash' | 'requestId' | 'clientRequestId' | 'at'> & {
+  requestId?: string | null;
+  clientRequestId?: string | null;
+  at: Date;
+};
 
 /**
  * The next record of a chain whose newest record is `head` (seq 0 and no hash before the first), hashed.
@@ -99,6 +105,7 @@ export function chainNext(head: { seq: number; hash: string | null }, r: AuditCo
     stateAfter: r.stateAfter,
     machineVersion: r.machineVersion,
     requestId: r.requestId ?? null,
+    clientRequestId: r.clientRequestId ?? null,
     at: new Date(r.at.getTime()),
     prevHash: head.seq === 0 ? null : head.hash,
   };
@@ -119,6 +126,7 @@ export function auditHash(record: AuditHashInput): string {
     stateAfter: record.stateAfter,
     machineVersion: record.machineVersion,
     requestId: record.requestId,
+    ...(record.clientRequestId ? { clientRequestId: record.clientRequestId } : {}),
     at: at.toISOString(),
     prevHash: record.prevHash,
   };

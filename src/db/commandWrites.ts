@@ -139,6 +139,7 @@ function caseStatement(w: CaseWrite): Stmt {
     a.prevHash,
     json(w.timers.cancelKeys),
     json(w.timers.insert.map((t) => ({ kind: t.kind, key: t.key, due_at: t.dueAt.toISOString(), payload: t.payload }))),
+    a.clientRequestId ?? null, // 29
   ];
   // Every sub-statement hangs on `upd`: if the case was not written (never, while the lock is held), nothing is.
   const write =
@@ -146,9 +147,9 @@ function caseStatement(w: CaseWrite): Stmt {
       ? `insert into cases (id, household_id, machine_id, machine_version, snapshot, state, review_level, closed, placement_mode,
             facility_id, guardian_id, deadline_key, deadline_at, application_deadline_at, opened_at, updated_at, village_code,
             township_code, county_code, audit_seq, audit_head)
-          select $1::uuid, $29::uuid, $2::text, $3::int, $4::text::jsonb, $5::text, $6::text, $7::text::boolean, $8::text,
+          select $1::uuid, $30::uuid, $2::text, $3::int, $4::text::jsonb, $5::text, $6::text, $7::text::boolean, $8::text,
             $9::uuid, $10::uuid, $11::text, $12::text::timestamptz, $13::text::timestamptz, $14::text::timestamptz, $14::text::timestamptz,
-            $30::text, left($30::text, 9), left($30::text, 6), $15::int, $16::text
+            $31::text, left($31::text, 9), left($31::text, 6), $15::int, $16::text
           where $17::int is null
           returning id`
       : `update cases set machine_id = $2::text, machine_version = $3::int, snapshot = $4::text::jsonb, state = $5::text,
@@ -164,9 +165,9 @@ function caseStatement(w: CaseWrite): Stmt {
     text: `with upd as (${write}),
       audit as (
         insert into audit_records (case_id, seq, event_type, payload, actor_id, actor_role, state_before, state_after,
-          machine_version, request_id, at, prev_hash, hash)
+          machine_version, request_id, client_request_id, at, prev_hash, hash)
         select id, $15::int, $18::text, $19::text::jsonb, $20::text, $21::text, $22::text, $23::text, $3::int, $24::text,
-          $25::text::timestamptz, $26::text, $16::text from upd
+          $29::text, $25::text::timestamptz, $26::text, $16::text from upd
         returning seq),
       -- "status <> 'cancelled'" repeats the predicate of timers_case_key_idx (case_id, key), the only index
       -- on the case's timers, so the planner uses it without having to prove it from status = 'pending'.

@@ -16,6 +16,16 @@ export async function findGuardian(tx: Db | Tx, id: string): Promise<GuardianRow
   return g ?? null;
 }
 
+/**
+ * Loads and locks a guardian (SELECT … FOR UPDATE), as PLACE does (commandSql.ts), so that lowering the
+ * maximum and a placement counting the wards cannot both go through against the same count.
+ */
+export async function lockGuardian(tx: Tx, id: string): Promise<GuardianRow | null> {
+  if (!isUuid(id)) return null;
+  const [g] = await tx.select().from(guardians).where(eq(guardians.id, id)).limit(1).for('update');
+  return g ?? null;
+}
+
 export async function updateGuardian(tx: Db | Tx, id: string, fields: Partial<Pick<NewGuardian, 'name' | 'phone' | 'maxWards' | 'active'>>): Promise<GuardianRow | null> {
   if (!isUuid(id)) return null;
   const [g] = await tx.update(guardians).set(fields).where(eq(guardians.id, id)).returning();

@@ -362,7 +362,10 @@ export const auditRecords = pgTable(
     stateBefore: text('state_before'),
     stateAfter: text('state_after').notNull(),
     machineVersion: integer('machine_version').notNull(),
+    // Ours (a random UUID per request), the id of the request's log lines.
     requestId: text('request_id'),
+    // The caller's own X-Request-Id, when it sent a sane one: kept beside ours, never instead of it.
+    clientRequestId: text('client_request_id'),
     // Set by the caller's clock (millisecond precision), never by now(): the hash covers it.
     at: tstz('at').notNull(),
     prevHash: char('prev_hash', { length: 64 }),

@@ -10,7 +10,7 @@
 //                  one transaction with its effect — so each effect happens exactly once.
 //   notification   an in-app inbox entry for one user; each one may fan out to webhook deliveries (outbox).
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { cases, users } from './schema.js';
 
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -35,13 +35,42 @@ export const calendarDays = pgTable(
   ],
 );
 
-/** Policy settings an admin changes at run time (e.g. `deadlines`), one JSON value per key. */
-export const settings = pgTable('settings', {
-  key: text('key').primaryKey(),
-  value: jsonb('value').$type<unknown>().notNull(),
-  updatedBy: text('updated_by').notNull(),
-  updatedAt: tstz('updated_at').notNull().defaultNow(),
-});
+/** The scope a stored setting applies to: 'global', a province (2 digits), a city (4) or a county (6). */
+const scopeCheck = (col: unknown) => sql`${col} = 'global' or ${col} ~ '^([0-9]{2}|[0-9]{4}|[0-9]{6})$'`;
+
+/**
+ * Policy settings an admin changes at run time (e.g. `deadlines`), one JSON value per key and scope. `version`
+ * counts the changes of one (key, scope): a change names the version it replaces (If-Match), so two admins
+ * changing the same scope at once cannot both win.
+ */
+export const settings = pgTable(
+  'settings',
+  {
+    key: text('key').notNull(),
+    scope: text('scope').notNull().default('global'),
+    value: jsonb('value').$type<unknown>().notNull(),
+    version: integer('version').notNull().default(1),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.scope], name: 'settings_key_scope_pk' }), check('settings_scope_check', scopeCheck(t.scope))],
+);
+
+/**
+ * One row per loaded calendar year: its scope (the working-day calendar is national: 'global' only) and the
+ * version of its last load, so that two admins loading a year at once cannot both win.
+ */
+export const calendarYears = pgTable(
+  'calendar_years',
+  {
+    year: integer('year').primaryKey(),
+    scope: text('scope').notNull().default('global'),
+    version: integer('version').notNull().default(1),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [check('calendar_years_scope_check', sql`${t.scope} = 'global'`)],
+);
 
 export const timers = pgTable(
   'timers',
@@ -142,6 +171,7 @@ export const webhookDeliveries = pgTable(
 );
 
 export type CalendarDayRow = typeof calendarDays.$inferSelect;
+export type CalendarYearRow = typeof calendarYears.$inferSelect;
 export type TimerRow = typeof timers.$inferSelect;
 export type NewTimer = typeof timers.$inferInsert;
 export type NotificationRow = typeof notifications.$inferSelect;

@@ -9,7 +9,7 @@ import {
   enqueueDeliveries,
   facilityOccupancy,
   findCase,
-  findGuardian,
+  lockGuardian,
   findUsersCovering,
   guardianWards,
   insertFacility,
@@ -151,15 +151,21 @@ export function createCare(deps: EngineDeps) {
     return guardianView(g, 0);
   }
 
+  /**
+   * The guardian's row is locked while its wards are counted and the change written (as PLACE locks it), so a
+   * placement racing a lower maximum either counts under the new maximum or is counted by this check.
+   */
   async function patchGuardian(p: Principal, id: string, patch: z.infer<typeof guardianPatchSchema>) {
-    const g = await findGuardian(db, id);
-    if (!g || !inJurisdiction(p, g.regionCode)) throw errors.notFound(`No guardian ${id}`);
-    const wards = (await guardianWards(db, [id])).get(id) ?? 0;
-    if (patch.maxWards != null && patch.maxWards < wards) {
-      throw errors.validationFailed([{ path: 'body.maxWards', message: `the guardian has ${wards} wards now: the maximum cannot be lower` }]);
-    }
-    const updated = Object.values(patch).some((v) => v !== undefined) ? await updateGuardian(db, id, patch) : g; // {} changes nothing (and drizzle refuses an empty SET)
-    return guardianView(updated!, wards);
+    return db.transaction(async (tx) => {
+      const g = await lockGuardian(tx, id);
+      if (!g || !inJurisdiction(p, g.regionCode)) throw errors.notFound(`No guardian ${id}`);
+      const wards = (await guardianWards(tx, [id])).get(id) ?? 0;
+      if (patch.maxWards != null && patch.maxWards < wards) {
+        throw errors.validationFailed([{ path: 'body.maxWards', message: `the guardian has ${wards} wards now: the maximum cannot be lower` }]);
+      }
+      const updated = Object.values(patch).some((v) => v !== undefined) ? await updateGuardian(tx, id, patch) : g; // {} changes nothing (and drizzle refuses an empty SET)
+      return guardianView(updated!, wards);
+    });
   }
 
   async function revisitHistory(p: Principal, caseId: string) {

@@ -93,6 +93,7 @@ export function createQueries(deps: EngineDeps) {
       stateAfter: r.stateAfter,
       machineVersion: r.machineVersion,
       requestId: r.requestId,
+      clientRequestId: r.clientRequestId,
       at: r.at.toISOString(),
       prevHash: r.prevHash,
       hash: r.hash,

@@ -75,6 +75,7 @@ export function createTimerAdmin(deps: EngineDeps) {
         stateAfter: row.state,
         machineVersion: row.machineVersion,
         requestId: meta.requestId ?? null,
+        clientRequestId: meta.clientRequestId ?? null,
         at,
       });
       deps.logger.info({ timerId, caseId: row.id, kind: timer.kind, action, by: principal.username }, `timer ${action === 'retry' ? 'retried' : 'cancelled'} by an admin`);

@@ -4,7 +4,8 @@ import type { Db } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { WorkingCalendar } from '../time/calendar.js';
 import type { Clock } from '../time/clock.js';
-import type { DeadlinePolicy } from '../time/deadlinePolicy.js';
+import type { ScopedDeadlinePolicy } from '../time/timeSettings.js';
+import type { WebhookTargetPolicy } from './webhookTarget.js';
 
 /** The authenticated caller, as their user record says. `region` is a region-code prefix: their jurisdiction. */
 export interface Principal {
@@ -19,9 +20,12 @@ export interface EngineDeps {
   db: Db;
   clock: Clock;
   calendar: WorkingCalendar;
-  deadlinePolicy: DeadlinePolicy;
+  /** The deadline policy of every scope; `for(villageCode)` is the one in effect for a case. */
+  deadlinePolicy: ScopedDeadlinePolicy;
   casePolicy: CasePolicy;
   logger: Logger;
+  /** Where webhooks may point: the operator's allow list (WEBHOOK_ALLOW_HOSTS) and the resolver. */
+  webhookTargets: WebhookTargetPolicy;
   /** Care rules the service applies around the machine (defaults below). */
   care?: CarePolicy;
   /** Console sessions' lifetime and idle timeout (default 12 h, 30 min). */
@@ -44,6 +48,8 @@ export const defaultCarePolicy: CarePolicy = { maxWardsPerGuardian: 3 };
 export interface CommandMeta {
   principal: Principal;
   requestId?: string | null;
+  /** The caller's own X-Request-Id (if sane), recorded beside ours. */
+  clientRequestId?: string | null;
 }
 
 /** Roles that work with the person's identity and so see full ID numbers; everyone else sees them masked. */

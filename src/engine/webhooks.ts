@@ -4,11 +4,14 @@
  * lies within their own jurisdiction; others answer NOT_FOUND, as if they did not exist.
  *
  * The secret (the HMAC-SHA256 key of X-Doudi-Signature) is generated here and returned once, at registration.
+ * A URL whose host is (or resolves to) an address webhooks may not reach — loopback, private, link-local,
+ * metadata, … (webhookTarget.ts) — is refused as WEBHOOK_TARGET_REFUSED unless the operator allow-listed it.
  */
 import { randomBytes } from 'node:crypto';
 import type { WebhookDeliveryRow, WebhookRow } from '../db/index.js';
 import { findWebhook, insertWebhook, listDeliveries, listWebhooksWithin, setWebhookActive } from '../db/webhooks.js';
 import { errors } from '../errors.js';
+import { checkWebhookTarget, type TargetRefusal, type TargetRefusalReason } from './webhookTarget.js';
 import type { EngineDeps, Principal } from './types.js';
 
 export function webhookView(w: WebhookRow) {
@@ -43,6 +46,24 @@ export function checkWebhookUrl(text: string): string | null {
   return null;
 }
 
+const reasonText: Record<TargetRefusalReason, string> = {
+  loopback: 'a loopback address (this server itself)',
+  private: 'a private network address',
+  link_local: 'a link-local address',
+  metadata: 'a cloud metadata service',
+  unspecified: 'an unspecified address',
+  multicast: 'a multicast address',
+  broadcast: 'the broadcast address',
+  reserved: 'a reserved or documentation address',
+  numeric_host: 'an IPv4 address written in an unusual numeric form; write it as four decimal numbers',
+  unresolvable: 'a host name that does not resolve',
+};
+
+function refusalMessage(r: TargetRefusal): string {
+  const at = r.address && r.address !== r.host ? ` (${r.host} resolves to ${r.address})` : '';
+  return `Webhooks may not point at ${reasonText[r.reason]}${at}; an operator may allow a host with WEBHOOK_ALLOW_HOSTS`;
+}
+
 export function createWebhookCommands(deps: EngineDeps) {
   const { db, clock } = deps;
 
@@ -59,6 +80,11 @@ export function createWebhookCommands(deps: EngineDeps) {
     }
     const problem = checkWebhookUrl(input.url);
     if (problem) throw errors.validationFailed([{ path: 'body.url', message: problem }]);
+    const target = await checkWebhookTarget(input.url, deps.webhookTargets);
+    if (!target.ok) {
+      deps.logger.warn({ admin: principal.username, target: target.refusal }, 'webhook registration refused: target not allowed');
+      throw errors.webhookTargetRefused(target.refusal, refusalMessage(target.refusal));
+    }
     const secret = randomBytes(32).toString('hex');
     const hook = await insertWebhook(db, { regionPrefix: input.regionPrefix, url: input.url, secret, createdBy: principal.username, createdAt: clock.now() });
     return { ...webhookView(hook), secret };

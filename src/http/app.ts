@@ -40,6 +40,7 @@ import { checkCsrf, createAuthenticate, registerAuth } from './auth.js';
 import { rateLimitStore } from './rateLimitStore.js';
 import { errorHandler, registerErrorHandlers } from './errorHandler.js';
 import { healthRoutes } from './routes/health.js';
+import { refuseUnstorableText } from './textCheck.js';
 
 /** The app as routes see it: zod schemas type `request.body`, `request.query`, `request.params` and replies. */
 export type App = FastifyInstance<
@@ -69,12 +70,22 @@ export interface AppDeps {
 /** 1 MiB: a household survey with all its members is a few KiB; anything near this limit is a mistake. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** Accept a caller's request id only if it is short and plain, so it is safe in logs and headers. */
+/** Keep a caller's request id only if it is short and plain, so it is safe in logs and headers. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function requestIdFor(req: IncomingMessage): string {
+/**
+ * The request id is always ours, a random UUID: it names the request's log lines and its audit record, so a
+ * caller cannot make two requests share one (or borrow another's). A caller's own X-Request-Id is kept beside
+ * it (clientRequestIdFor): logged as `clientRequestId`, echoed as X-Client-Request-Id and recorded in the audit.
+ */
+export function requestIdFor(_req?: IncomingMessage): string {
+  return randomUUID();
+}
+
+/** The caller's X-Request-Id when it is sane (else none: an unsafe one is dropped, not echoed). */
+export function clientRequestIdFor(req: IncomingMessage): string | null {
   const header = req.headers['x-request-id'];
-  return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+  return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : null;
 }
 
 export function buildApp(deps: AppDeps): App {
@@ -84,6 +95,11 @@ export function buildApp(deps: AppDeps): App {
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     trustProxy: deps.config.trustProxy,
+    // Every line logged for a request carries the caller's own id beside ours (reqId), when it sent one.
+    childLoggerFactory(logger, bindings, opts, rawReq) {
+      const clientRequestId = clientRequestIdFor(rawReq as IncomingMessage);
+      return logger.child(clientRequestId ? { ...bindings, clientRequestId } : bindings, opts);
+    },
     frameworkErrors: errorHandler, // a bad URL (e.g. broken percent-encoding) or an over-long path parameter: BAD_REQUEST, not Fastify's own body
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -93,9 +109,13 @@ export function buildApp(deps: AppDeps): App {
   // First hook, so the id is on the response even when a later hook (authentication) refuses the request.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    const clientRequestId = clientRequestIdFor(request.raw);
+    if (clientRequestId) reply.header('x-client-request-id', clientRequestId);
   });
   registerErrorHandlers(app);
   registerProtections(app, deps);
+  // Every route: text PostgreSQL cannot store (NUL, lone surrogates) is refused as 400, naming the field.
+  app.addHook('preHandler', refuseUnstorableText);
 
   app.register(fastifySwagger, {
     openapi: {

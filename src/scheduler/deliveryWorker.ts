@@ -7,9 +7,11 @@
  *    `attempts + 1`, FOR UPDATE SKIP LOCKED), so two workers never post the same delivery at once.
  * 2. Post each, outside any transaction (no connection held during HTTP): the stored payload plus `deliveryId`,
  *    signed `X-Doudi-Signature: sha256=<hex HMAC-SHA256 of the exact body>`, `X-Doudi-Delivery: <id>`, 10 s
- *    timeout, redirects not followed.
+ *    timeout, redirects not followed. The target is checked first (engine/webhookTarget.ts: the host resolved,
+ *    every address public unless allow-listed) and the connection goes to the checked addresses only.
  * 3. Record: 2xx → delivered; anything else or a network error → pending again after a backoff (30 s, 1 min,
- *    2 min … at most 1 h) with the status code and error kept; after `maxAttempts` attempts → failed, logged at
+ *    2 min … at most 1 h) with the status code and an error class kept (`HTTP 500`, `ECONNREFUSED`, `timeout`,
+ *    `target refused: private` — never the answer's body); after `maxAttempts` attempts → failed, logged at
  *    error.
  *
  * Delivery over HTTP is AT LEAST ONCE: a worker that dies after the receiver got the POST but before step 3
@@ -17,8 +19,11 @@
  * id on every attempt). Nothing is thrown out of the loop; `stop()` waits for the posts in flight.
  */
 import { createHmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Db, WebhookDeliveryRow, WebhookRow } from '../db/index.js';
 import { claimDueDeliveries, findWebhooksByIds, markAttemptFailed, markDelivered } from '../db/webhooks.js';
+import { checkWebhookTarget, pinnedLookup, type ResolvedAddress, type TargetRefusal, type WebhookTargetPolicy } from '../engine/webhookTarget.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../time/clock.js';
 import { createPollingLoop } from './pollingLoop.js';
@@ -53,7 +58,12 @@ export interface DeliveryWorkerDeps {
   db: Db;
   clock: Clock;
   logger: Logger;
-  /** Injected in tests; the global fetch otherwise. */
+  /** Which targets may be posted to (the engine's: WEBHOOK_ALLOW_HOSTS and the resolver). */
+  targets: WebhookTargetPolicy;
+  /**
+   * Tests only: posts through this instead of the pinned node:http client. The target is checked first all
+   * the same.
+   */
   fetch?: typeof fetch;
 }
 
@@ -79,62 +89,83 @@ export interface DeliveryRound {
   failed: number;
 }
 
-type Outcome = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string };
+type Outcome = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string; refusal?: TargetRefusal };
 
-/** At most `max` characters of a response body, read without buffering a large one. */
-async function bodySnippet(res: Response, max = 300): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  try {
-    while (text.length < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return text.slice(0, max);
+/**
+ * What the log keeps of a failed attempt: a class, never the receiver's answer or an error's free text (which
+ * would show whatever the target sent back). `HTTP 500`, `timeout`, `ECONNREFUSED`, `target refused: loopback`.
+ */
+export function errorClass(err: unknown): string {
+  if (!(err instanceof Error)) return 'error';
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'timeout';
+  const code = (err as { code?: unknown }).code ?? (err as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? code : 'network error';
 }
 
-function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  if (err.name === 'TimeoutError') return 'timed out';
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  const detail = cause?.code ?? cause?.message;
-  return detail ? `${err.message}: ${detail}` : err.message;
+export interface PostRequest {
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+/**
+ * POST over node:http/https to the checked addresses only (`pinnedLookup`; an address literal needs no lookup),
+ * without following redirects and without reading the answer: its status is all that is kept. TLS still checks
+ * the certificate against the URL's host name.
+ */
+export function postPinned(url: URL, addresses: readonly ResolvedAddress[] | null, req: PostRequest): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: 'POST',
+        headers: { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
+        agent: false, // a connection of its own: never one kept alive to another address
+        ...(addresses ? { lookup: pinnedLookup(addresses) as never } : {}),
+      },
+      (res) => {
+        clearTimeout(timer);
+        resolve(res.statusCode ?? 0);
+        res.destroy();
+      },
+    );
+    const timer = setTimeout(() => request.destroy(Object.assign(new Error('timed out'), { name: 'TimeoutError' })), req.timeoutMs);
+    request.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    request.end(req.body);
+  });
 }
 
 export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<DeliveryWorkerOptions> = {}) {
   const opts = { ...defaultDeliveryWorkerOptions, ...options };
-  const doFetch = deps.fetch ?? globalThis.fetch;
   const log = deps.logger.child({ component: 'delivery-worker' });
 
   async function post(d: WebhookDeliveryRow, hook: WebhookRow): Promise<Outcome> {
     const body = deliveryBody(d);
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'Doudi-Webhooks/1',
+      'x-doudi-delivery': String(d.id),
+      'x-doudi-signature': signatureOf(body, hook.secret),
+    };
     try {
-      const res = await doFetch(hook.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Doudi-Webhooks/1',
-          'x-doudi-delivery': String(d.id),
-          'x-doudi-signature': signatureOf(body, hook.secret),
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(opts.timeoutMs),
-      });
-      if (res.status >= 200 && res.status < 300) {
+      // Checked again at every attempt: what the host resolves to may have changed since registration.
+      const target = await checkWebhookTarget(hook.url, deps.targets);
+      if (!target.ok) return { ok: false, statusCode: null, error: `target refused: ${target.refusal.reason}`, refusal: target.refusal };
+      let status: number;
+      if (deps.fetch) {
+        const res = await deps.fetch(hook.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs) });
         await res.body?.cancel().catch(() => {});
-        return { ok: true, statusCode: res.status };
+        status = res.status;
+      } else {
+        status = await postPinned(target.url, target.addresses, { headers, body, timeoutMs: opts.timeoutMs });
       }
-      const snippet = await bodySnippet(res).catch(() => '');
-      return { ok: false, statusCode: res.status, error: `HTTP ${res.status}${snippet ? `: ${snippet}` : ''}` };
+      if (status >= 200 && status < 300) return { ok: true, statusCode: status };
+      return { ok: false, statusCode: status, error: `HTTP ${status}` };
     } catch (err) {
-      return { ok: false, statusCode: null, error: describeError(err) };
+      return { ok: false, statusCode: null, error: errorClass(err) };
     }
   }
 
@@ -152,6 +183,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<
       }
       const retryAt = d.attempts >= opts.maxAttempts ? null : new Date(at.getTime() + deliveryBackoffMs(d.attempts, opts.backoffBaseMs, opts.maxBackoffMs));
       await markAttemptFailed(deps.db, d.id, d.attempts, { statusCode: outcome.statusCode, error: outcome.error, retryAt });
+      if (outcome.refusal) log.warn({ ...fields, target: outcome.refusal }, 'webhook target refused at delivery: its host resolves to an address webhooks may not reach');
       if (retryAt) {
         log.warn({ ...fields, statusCode: outcome.statusCode, error: outcome.error, retryAt }, 'webhook delivery failed; will retry');
         return 'retrying';

@@ -11,6 +11,7 @@
 import type { Config } from '../config.js';
 import type { DbHandle } from '../db/index.js';
 import { DELIVERIES_CHANNEL, listen, TIMERS_CHANNEL } from '../db/listen.js';
+import type { HostLookup } from '../engine/webhookTarget.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../time/clock.js';
 import { createDeliveryWorker, type DeliveryWorkerOptions } from './deliveryWorker.js';
@@ -24,7 +25,9 @@ export interface StartWorkersDeps {
   /** The engine's clock (the service's, so a demo clock moves the workers too). */
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'workerBatch' | 'workerIdleMs'>;
+  config: Pick<Config, 'workerBatch' | 'workerIdleMs'> & Partial<Pick<Config, 'webhookAllowHosts'>>;
+  /** Resolves webhook hosts (tests); node:dns lookup otherwise. */
+  lookup?: HostLookup;
   /** Overrides, e.g. in tests. */
   timerOptions?: Partial<TimerWorkerOptions>;
   deliveryOptions?: Partial<DeliveryWorkerOptions>;
@@ -41,7 +44,7 @@ export function startWorkers(deps: StartWorkersDeps) {
     { ...tuning, ...deps.timerOptions },
   );
   const deliveryWorker = createDeliveryWorker(
-    { db: deps.database.db, clock: deps.clock, logger: deps.logger, fetch: deps.fetch },
+    { db: deps.database.db, clock: deps.clock, logger: deps.logger, targets: { allowHosts: deps.config.webhookAllowHosts ?? [], ...(deps.lookup ? { lookup: deps.lookup } : {}) }, fetch: deps.fetch },
     { ...tuning, ...deps.deliveryOptions },
   );
   timerWorker.start();

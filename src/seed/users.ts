@@ -113,6 +113,15 @@ export const demoUsers: readonly DemoUser[] = [
     jurisdiction: SANMENXIA,
   },
   {
+    id: id(302),
+    username: 'province-admin',
+    displayName: '河南省民政厅（系统管理员）',
+    roles: ['admin'],
+    reviewLevel: null,
+    // Province-wide: the only admin who loads the national working-day calendar and sets global deadlines.
+    jurisdiction: PLACES.henan.slice(0, 2),
+  },
+  {
     id: id(1),
     username: 'system',
     displayName: '系统（定时任务）',

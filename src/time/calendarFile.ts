@@ -78,6 +78,10 @@ function checkDays(value: unknown, ctx: z.RefinementCtx): void {
 export const calendarFileSchema = z
   .strictObject({
     year: calendarYearSchema,
+    scope: z
+      .literal('global', { error: 'the working-day calendar is national: its scope is global' })
+      .optional()
+      .describe('the scope the calendar applies to: always global (as GET shows it)'),
     holidays: z.array(calendarDaySchema).max(366, 'at most 366 days').describe('public holidays (days off), weekends included or not'),
     workdays: z.array(calendarDaySchema).max(366, 'at most 366 days').describe('make-up working days (调休上班), each a Saturday or Sunday'),
   })

@@ -27,6 +27,7 @@ describe(`migrations (${testDbKind()})`, () => {
     expect(tables).toEqual([
       'audit_records',
       'calendar_days',
+      'calendar_years',
       'cases',
       'facilities',
       'guardians',

@@ -271,11 +271,13 @@ describe.skipIf(!!skipReason)('PostgreSQL restarted under load', () => {
     // Nothing acknowledged is lost, nothing is recorded twice, every case row agrees with its trail.
     sql = postgres(server!.url, { max: 1, onnotice: () => {} });
     const tag = `pgr${process.pid}-%`;
-    const twice = await sql`select request_id, count(*)::int as n from audit_records where request_id like ${tag} group by request_id having count(*) > 1`;
+    // The load's X-Request-Id is recorded as the client's request id (the request id itself is the service's own).
+    const twice = await sql`select client_request_id, count(*)::int as n from audit_records where client_request_id like ${tag} group by client_request_id having count(*) > 1`;
     expect(twice).toEqual([]);
     const sentIds = new Set(load.sent.map((c) => c.id));
-    const recordedIds = (await sql`select request_id from audit_records where request_id like ${tag}`).map((r) => r.request_id as string);
+    const recordedIds = (await sql`select client_request_id from audit_records where client_request_id like ${tag}`).map((r) => r.client_request_id as string);
     expect(recordedIds.filter((id) => !sentIds.has(id))).toEqual([]);
+    expect(recordedIds.length).toBeGreaterThanOrEqual(load.acks.length);
     const rows = await sql`
       select c.id, c.state, c.row_version,
              (select count(*)::int from audit_records a where a.case_id = c.id) as records,

@@ -105,7 +105,7 @@ export function demoToken(env: Record<string, string>, username: string): string
 // Load: lanes that each walk households from survey to the public notice, one command at a time.
 
 export interface Command {
-  /** The logical command: sent as X-Request-Id (so the audit record carries it) and as Idempotency-Key. */
+  /** The logical command: sent as X-Request-Id (the audit record carries it as clientRequestId) and as Idempotency-Key. */
   id: string;
   kind: string;
   caseId: string | null;
@@ -288,10 +288,10 @@ export class Load {
 }
 
 /** Every acknowledged command is in its case's audit trail, once, as the event it was; returns problems found. */
-export function missingAcks(acks: Ack[], trail: Map<string, { requestId: string | null; eventType: string }[]>): string[] {
+export function missingAcks(acks: Ack[], trail: Map<string, { clientRequestId: string | null; eventType: string }[]>): string[] {
   const problems: string[] = [];
   for (const ack of acks) {
-    const records = (trail.get(ack.caseId) ?? []).filter((r) => r.requestId === ack.id);
+    const records = (trail.get(ack.caseId) ?? []).filter((r) => r.clientRequestId === ack.id);
     if (records.length !== 1) problems.push(`${ack.kind} ${ack.id} on case ${ack.caseId}: ${records.length} audit records`);
     else if (records[0].eventType !== ack.kind) problems.push(`${ack.id}: recorded as ${records[0].eventType}, sent as ${ack.kind}`);
   }
@@ -301,6 +301,7 @@ export function missingAcks(acks: Ack[], trail: Map<string, { requestId: string 
 export interface TrailRecord {
   seq: number;
   requestId: string | null;
+  clientRequestId: string | null;
   eventType: string;
   stateAfter: string;
 }

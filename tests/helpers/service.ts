@@ -11,6 +11,7 @@ import { signToken } from '../../src/http/auth.js';
 import { createLogger } from '../../src/logger.js';
 import { createService } from '../../src/service.js';
 import { ManualClock } from '../../src/time/clock.js';
+import type { HostLookup, ResolvedAddress } from '../../src/engine/webhookTarget.js';
 import type { DbHandle } from '../../src/db/client.js';
 import { createTestDb, type TestDb } from './db.js';
 
@@ -46,10 +47,13 @@ const USERS = {
   system: { roles: ['system'], jurisdiction: '41' },
   admin: { roles: ['admin'], jurisdiction: '411282' },
   mcEnumerator: { roles: ['enumerator'], jurisdiction: '411221' },
+  mcEvaluator: { roles: ['evaluator'], jurisdiction: '411221' },
   mcCounty: { roles: ['reviewer'], reviewLevel: 'county', jurisdiction: '411221' },
   mcOfficer: { roles: ['officer'], jurisdiction: '411221' },
   mcAdmin: { roles: ['admin'], jurisdiction: '411221' },
   mcSupervisor: { roles: ['supervisor'], jurisdiction: '411221' },
+  cityAdmin: { roles: ['admin'], jurisdiction: '4112' },
+  provinceAdmin: { roles: ['admin'], jurisdiction: '41' },
 } as const;
 export type TestUser = keyof typeof USERS;
 
@@ -79,6 +83,18 @@ export function sunSurvey(villageCode: string = V.sunjiagou) {
   };
 }
 
+/**
+ * The tests' DNS: names in `testDns` resolve to what it says (by default every *.example.cn to a public
+ * address), every other name fails as unknown. Tests change entries to play a DNS answer that changes.
+ */
+export const testDns = new Map<string, ResolvedAddress[]>();
+export const PUBLIC_TEST_ADDRESS = '101.6.6.6';
+export const testLookup: HostLookup = async (host) => {
+  const found = testDns.get(host) ?? (host === 'example.cn' || host.endsWith('.example.cn') ? [{ address: PUBLIC_TEST_ADDRESS, family: 4 as const }] : undefined);
+  if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+  return found;
+};
+
 export async function startService(opts: { env?: Record<string, string>; viaDatabase?: (created: TestDb) => Promise<DbHandle> } = {}) {
   const created = await createTestDb();
   // A second handle on the same database (e.g. through a wire-counting proxy); closed before the test database.
@@ -100,7 +116,7 @@ export async function startService(opts: { env?: Record<string, string>; viaData
   });
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', JWT_SECRET: 'test-secret-test-secret-test-secret-42', ...opts.env });
   const logger = createLogger(config, sink);
-  const { app, engine } = createService({ config, logger, database, clock });
+  const { app, engine } = createService({ config, logger, database, clock, lookup: testLookup });
   await app.ready();
 
   await insertRegions(database.db, REGIONS.map((r) => ({ ...r })));
@@ -127,7 +143,7 @@ export async function startService(opts: { env?: Record<string, string>; viaData
   }
 
   return {
-    app, engine, clock, database, logLines, users, principal, token, as,
+    app, engine, clock, database, logLines, users, principal, token, as, config,
     close: async () => {
       await app.close();
       await database.close();

@@ -126,11 +126,16 @@ describe('request ids', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('accepts a sane x-request-id and replaces an unsafe one', async () => {
+  it('is always ours: a sane client id is kept beside it (X-Client-Request-Id), an unsafe one dropped', async () => {
     const sane = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'lb-gateway.42' } });
-    expect(sane.headers['x-request-id']).toBe('lb-gateway.42');
+    expect(sane.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sane.headers['x-client-request-id']).toBe('lb-gateway.42');
     const unsafe = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'a b\u0000<script>' } });
     expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(unsafe.headers['x-client-request-id']).toBeUndefined();
+    // Two requests sending the same id still get two ids of ours.
+    const again = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'lb-gateway.42' } });
+    expect(again.headers['x-request-id']).not.toBe(sane.headers['x-request-id']);
   });
 });
 
@@ -323,6 +328,14 @@ describe('errors', () => {
     expect(logs().some((l) => l.code === 'VALIDATION_FAILED')).toBe(true);
   });
 
+  it('logs the client\'s request id beside ours on every line of the request', async () => {
+    logLines = [];
+    const res = await app.inject({ method: 'GET', url: '/test/conflict', headers: { ...bearer(), 'x-request-id': 'gw-7f3a' } });
+    const refusal = logs().find((l) => l.code === 'VERSION_CONFLICT');
+    expect(refusal).toMatchObject({ reqId: res.headers['x-request-id'], clientRequestId: 'gw-7f3a' });
+    expect(refusal?.reqId).not.toBe('gw-7f3a');
+  });
+
   it('logs 401 refusals at warn with the request id', async () => {
     logLines = [];
     const res = await app.inject({ method: 'GET', url: '/test/me' });
@@ -336,10 +349,11 @@ describe('errors', () => {
     logLines = [];
     const res = await app.inject({ method: 'GET', url: '/test/boom', headers: { ...bearer(), 'x-request-id': 'req-boom-1' } });
     expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({ code: 'INTERNAL', message: 'Internal error; quote request id req-boom-1' });
+    const ours = res.headers['x-request-id'] as string;
+    expect(res.json()).toEqual({ code: 'INTERNAL', message: `Internal error; quote request id ${ours}` });
     expect(res.body).not.toMatch(/SELECT|stack|at .*\.ts/);
     const logged = logs().find((l) => l.code === 'INTERNAL') as { reqId: string; level: number; err: { message: string; stack: string } };
-    expect(logged).toMatchObject({ reqId: 'req-boom-1', level: 50 });
+    expect(logged).toMatchObject({ reqId: ours, clientRequestId: 'req-boom-1', level: 50 });
     expect(logged.err.message).toContain('SELECT * FROM cases');
     expect(logged.err.stack).toBeTruthy();
   });

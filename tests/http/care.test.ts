@@ -2,13 +2,19 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/index.js';
+import { lockHolder, onPostgres, type LockHolder } from '../helpers/race.js';
 import { idNumber, startService, sunSurvey, V, type TestService, type TestUser } from '../helpers/service.js';
 
 let svc: TestService;
+let holder: LockHolder;
 beforeAll(async () => {
   svc = await startService();
+  holder = await lockHolder(svc.database);
 });
-afterAll(async () => svc?.close());
+afterAll(async () => {
+  await holder?.close();
+  await svc?.close();
+});
 
 const today = () => new Date(svc.clock.now().getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 const send = (who: TestUser, caseId: string, body: object) => svc.as(who, 'POST', `/cases/${caseId}/events`, body);
@@ -155,6 +161,34 @@ describe('guardians and dispersed care', () => {
     await ok('officer', a, { type: 'EXIT', reason: 'deceased', date: today() });
     expect((await place(b)).status).toBe(200);
   });
+
+  it('lowering maxWards races a placement: the guardian never ends with more wards than their maximum', async () => {
+    const g = await guardian({ name: '邻居赵某', kind: 'neighbour', maxWards: 3 });
+    const [a, b] = [await approved(), await approved()];
+    const place = (id: string) => send('officer', id, { type: 'PLACE', mode: 'dispersed_care', startDate: today(), agreement: agreement(), guardianId: g.id, appointedByTownship: true });
+    expect((await place(a)).status).toBe(200); // one ward
+    // On PostgreSQL: the test holds back the placement's write (a lock on the audit trail's table) after it
+    // locked the guardian and counted one ward; the PATCH is sent only then, and waits too. Released, the
+    // placement commits its second ward first; the PATCH must count it.
+    const lock = await holder.hold((t) => t`lock table audit_records in share mode`);
+    let placing: ReturnType<typeof place>;
+    let lowering: ReturnType<typeof svc.as>;
+    try {
+      placing = place(b);
+      if (onPostgres) expect(await lock.waitFor(1)).toBe(1);
+      else await placing;
+      lowering = svc.as('officer', 'PATCH', `/guardians/${g.id}`, { maxWards: 1 });
+      if (onPostgres) expect(await lock.waitFor(2)).toBe(2); // the PATCH waits for the guardian's row
+    } finally {
+      await lock.release();
+    }
+    const [placed, lowered] = await Promise.all([placing!, lowering!]);
+    expect(placed.status, JSON.stringify(placed.body)).toBe(200);
+    expect(lowered.status, JSON.stringify(lowered.body)).toBe(400);
+    expect(lowered.body.details).toEqual([{ path: 'body.maxWards', message: 'the guardian has 2 wards now: the maximum cannot be lower' }]);
+    const listed = (await svc.as('officer', 'GET', '/guardians')).body.guardians.find((x: { id: string }) => x.id === g.id);
+    expect(listed).toMatchObject({ wards: 2, maxWards: 3 });
+  });
 });
 
 describe('revisits', () => {
@@ -186,6 +220,21 @@ describe('revisits', () => {
     expect(history.map((h: { livingConditions: string }) => h.livingConditions)).toEqual(['第1次：住房安全', '第2次：住房安全']);
     expect((await svc.as('visitor', 'POST', `/cases/${dispersed}/revisits`, { date: '2099-01-01', livingConditions: 'x', health: 'y', reassessmentNeeded: false })).body.details.rule).toBe('DATE_IN_FUTURE');
     expect((await svc.as('visitor', 'POST', `/cases/${dispersed}/revisits`, { date: today(), livingConditions: '', health: 'y' })).status).toBe(400);
+
+    // Idempotency-Key is checked as on POST /cases/:id/events: a bad one is refused before anything is recorded.
+    const visit = { date: today(), livingConditions: '第3次：住房安全', health: '稳定', reassessmentNeeded: false };
+    for (const key of ['x'.repeat(201), 'a b', '键', 'a/b', '']) {
+      const r = await svc.as('visitor', 'POST', `/cases/${dispersed}/revisits`, visit, { 'idempotency-key': key });
+      expect(r.status, key).toBe(400);
+      expect(r.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'headers.idempotency-key' }] });
+    }
+    expect((await svc.as('supervisor', 'GET', `/cases/${dispersed}/revisits`)).body.revisits).toHaveLength(2);
+    const once = await svc.as('visitor', 'POST', `/cases/${dispersed}/revisits`, visit, { 'idempotency-key': 'revisit-3' });
+    expect(once.status).toBe(201);
+    const again = await svc.as('visitor', 'POST', `/cases/${dispersed}/revisits`, visit, { 'idempotency-key': 'revisit-3' });
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect((await svc.as('supervisor', 'GET', `/cases/${dispersed}/revisits`)).body.revisits).toHaveLength(3);
   });
 
   it('a revisit asking for reassessment puts the case in the officers’ inbox; a transfer moves the bed in one transaction', async () => {

@@ -10,7 +10,7 @@ import { demoCases, demoUsers, FACILITY_IDS, isEmptyDatabase, principalOf, seedD
 import { demoIdNumber } from '../../src/seed/story.js';
 import { WorkingCalendar } from '../../src/time/calendar.js';
 import { ManualClock } from '../../src/time/clock.js';
-import { defaultDeadlinePolicy } from '../../src/time/deadlinePolicy.js';
+import { ScopedDeadlinePolicy } from '../../src/time/timeSettings.js';
 import { validateResidentId } from '../../src/domain/residentId.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 
@@ -43,7 +43,8 @@ beforeAll(async () => {
     db: handle.db,
     clock,
     calendar: new WorkingCalendar(),
-    deadlinePolicy: defaultDeadlinePolicy,
+    deadlinePolicy: new ScopedDeadlinePolicy(),
+    webhookTargets: { allowHosts: [] },
     casePolicy: defaultCasePolicy,
     logger,
   });

@@ -19,7 +19,7 @@ let receiverUrl: string;
 const received: { at: number; body: { kind: string; caseId: string; timerId: number } }[] = [];
 
 beforeAll(async () => {
-  svc = await startService();
+  svc = await startService({ env: { WEBHOOK_ALLOW_HOSTS: '127.0.0.1' } }); // the local receiver
   // The triggers compare due times with the database's clock: run the service's clock at real time (frozen).
   svc.clock.set(new Date());
   receiver = createServer((req, res) => {
@@ -112,7 +112,7 @@ describe(`workers wake on NOTIFY (${testDbKind()})`, () => {
 
     workers = startWorkers({
       database: svc.database, engine: svc.engine, clock: svc.clock, logger: svc.app.log as never,
-      config: { workerBatch: 50, workerIdleMs: IDLE_MS },
+      config: { workerBatch: 50, workerIdleMs: IDLE_MS, webhookAllowHosts: svc.config.webhookAllowHosts },
     });
     await workers.listening;
     // Let the first rounds (nothing due) pass, so that both workers sit in their 30 s idle wait.
@@ -153,7 +153,7 @@ describe(`workers wake on NOTIFY (${testDbKind()})`, () => {
     const broken = startWorkers({
       database: { db: svc.database.db, kind: svc.database.kind, listen: async () => { throw new Error('LISTEN refused'); } },
       engine: svc.engine, clock: svc.clock, logger: svc.app.log as never,
-      config: { workerBatch: 50, workerIdleMs: 20 },
+      config: { workerBatch: 50, workerIdleMs: 20, webhookAllowHosts: svc.config.webhookAllowHosts },
     });
     try {
       await broken.listening;

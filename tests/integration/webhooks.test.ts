@@ -14,15 +14,19 @@ import { claimDueDeliveries, insertWebhook } from '../../src/db/webhooks.js';
 import { createLogger } from '../../src/logger.js';
 import { createDeliveryWorker, deliveryBackoffMs } from '../../src/scheduler/deliveryWorker.js';
 import { createTimerWorker } from '../../src/scheduler/timerWorker.js';
-import { startService, sunSurvey, V, type TestService, type TestUser } from '../helpers/service.js';
+import type { WebhookTargetPolicy } from '../../src/engine/webhookTarget.js';
+import { startService, sunSurvey, testDns, testLookup, V, type TestService, type TestUser } from '../helpers/service.js';
 
 let svc: TestService;
 let timers: ReturnType<typeof createTimerWorker>;
 let deliveries: ReturnType<typeof createDeliveryWorker>;
+let targets: WebhookTargetPolicy;
 const workerLog: string[] = [];
 
 beforeAll(async () => {
-  svc = await startService();
+  // The local receivers listen on 127.0.0.1: allow-listed, as an operator would allow a gateway on the LAN.
+  svc = await startService({ env: { WEBHOOK_ALLOW_HOSTS: '127.0.0.1' } });
+  targets = { allowHosts: svc.config.webhookAllowHosts, lookup: testLookup };
   const sink = new Writable({
     write(chunk, _enc, done) {
       workerLog.push(...String(chunk).split('\n').filter(Boolean));
@@ -31,7 +35,7 @@ beforeAll(async () => {
   });
   const logger = createLogger(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info' }), sink);
   timers = createTimerWorker({ clock: svc.clock, logger, engine: svc.engine });
-  deliveries = createDeliveryWorker({ db: svc.database.db, clock: svc.clock, logger });
+  deliveries = createDeliveryWorker({ db: svc.database.db, clock: svc.clock, logger, targets });
 });
 afterAll(async () => {
   for (const r of receivers) await r.close();
@@ -204,7 +208,7 @@ describe('a reminder through webhooks', () => {
       status: 'pending',
       attempts: 1,
       lastStatusCode: 500,
-      lastError: 'HTTP 500: gateway busy',
+      lastError: 'HTTP 500', // the status only: never what the receiver answered
       nextAttemptAt: new Date(failedAt.getTime() + 30_000).toISOString(),
       deliveredAt: null,
     });
@@ -304,7 +308,7 @@ describe('the delivery worker', () => {
     );
     const sink = new Writable({ write: (_c, _e, done) => done() });
     const logger = createLogger(loadConfig({ NODE_ENV: 'test' }), sink);
-    const trio = [1, 2, 3].map(() => createDeliveryWorker({ db: svc.database.db, clock: svc.clock, logger }, { batchSize: 7 }));
+    const trio = [1, 2, 3].map(() => createDeliveryWorker({ db: svc.database.db, clock: svc.clock, logger, targets }, { batchSize: 7 }));
     const rounds = await Promise.all(trio.map((w) => w.drain()));
     expect(rounds.reduce((n, x) => n + x.delivered, 0)).toBe(60);
     const ids = r.requests.map((q) => q.headers['x-doudi-delivery']);
@@ -330,7 +334,7 @@ describe('the delivery worker', () => {
       return new Response('ok', { status: 202 });
     }) as unknown as typeof fetch;
     const sink = new Writable({ write: (_c, _e, done) => done() });
-    const worker = createDeliveryWorker({ db: svc.database.db, clock: svc.clock, logger: createLogger(loadConfig({ NODE_ENV: 'test' }), sink), fetch: fakeFetch }, { idleMs: 10 });
+    const worker = createDeliveryWorker({ db: svc.database.db, clock: svc.clock, logger: createLogger(loadConfig({ NODE_ENV: 'test' }), sink), targets, fetch: fakeFetch }, { idleMs: 10 });
     worker.start();
     await postedP;
     let stopped = false;
@@ -364,7 +368,7 @@ describe('the delivery worker', () => {
         throw new Error('database away');
       },
     });
-    const failing = createDeliveryWorker({ db: away as never, clock: svc.clock, logger: createLogger(loadConfig({ NODE_ENV: 'test' }), capture) }, { idleMs: 5 });
+    const failing = createDeliveryWorker({ db: away as never, clock: svc.clock, logger: createLogger(loadConfig({ NODE_ENV: 'test' }), capture), targets }, { idleMs: 5 });
     failing.start();
     while (calls < 3) await new Promise((resolve) => setTimeout(resolve, 5));
     await failing.stop();
@@ -417,6 +421,57 @@ describe('the webhook API', () => {
     const [some] = (await svc.as('admin', 'GET', '/webhooks')).body.webhooks;
     expect((await patch('admin', some.id, { active: 'yes' })).status).toBe(400);
     expect((await patch('admin', some.id, {})).status).toBe(400);
+  });
+
+  it('refuses targets on this server, the private network or the metadata service (422 WEBHOOK_TARGET_REFUSED), however written', async () => {
+    const before = (await svc.as('admin', 'GET', '/webhooks')).body.webhooks.length;
+    const cases: [string, string][] = [
+      ['http://127.0.0.2/hook', 'loopback'], // 127.0.0.1 is allow-listed here; the rest of 127/8 is not
+      ['http://localhost:5432/', 'loopback'],
+      ['http://[::1]/hook', 'loopback'],
+      ['http://[::ffff:127.0.0.2]/hook', 'loopback'],
+      ['http://169.254.169.254/latest/meta-data/', 'metadata'],
+      ['http://100.100.100.200/latest/meta-data/', 'metadata'],
+      ['http://10.0.0.8:6379/', 'private'],
+      ['http://192.168.1.1/', 'private'],
+      ['http://[fd00::1]/', 'private'],
+      ['http://[fe80::1]/', 'link_local'],
+      ['http://0.0.0.0:3000/', 'unspecified'],
+      ['http://0x7f000001/', 'numeric_host'],
+      ['http://2130706433/', 'numeric_host'],
+      ['http://0177.0.0.1/', 'numeric_host'],
+      ['http://127.1/', 'numeric_host'],
+      ['https://nowhere.invalid/hook', 'unresolvable'],
+    ];
+    for (const [url, reason] of cases) {
+      const r = await svc.as('admin', 'POST', '/webhooks', { regionPrefix: '411282', url });
+      expect(r.status, url).toBe(422);
+      expect(r.body, url).toMatchObject({ code: 'WEBHOOK_TARGET_REFUSED', details: { reason } });
+      expect(r.body.message).toContain('WEBHOOK_ALLOW_HOSTS');
+    }
+    // A name is judged by every address it resolves to.
+    testDns.set('intranet.example.cn', [{ address: '101.6.6.6', family: 4 }, { address: '172.20.0.3', family: 4 }]);
+    const mixed = await svc.as('admin', 'POST', '/webhooks', { regionPrefix: '411282', url: 'https://intranet.example.cn/hook' });
+    expect(mixed.body).toMatchObject({ code: 'WEBHOOK_TARGET_REFUSED', details: { host: 'intranet.example.cn', address: '172.20.0.3', reason: 'private' } });
+    expect((await svc.as('admin', 'GET', '/webhooks')).body.webhooks).toHaveLength(before); // nothing registered
+    expect(svc.logLines.some((l) => l.includes('webhook registration refused'))).toBe(true);
+  });
+
+  it('checks the target again at delivery: a name that now resolves to this server is not posted to', async () => {
+    const local = await receiver();
+    const { port } = new URL(local.url);
+    testDns.set('rebind.example.cn', [{ address: '101.6.6.6', family: 4 }]);
+    const hook = await register('411282108', `http://rebind.example.cn:${port}/doudi-hook`);
+    // The DNS answer changes after registration (DNS rebinding): now it names the loopback address.
+    testDns.set('rebind.example.cn', [{ address: '127.0.0.1', family: 4 }]);
+    await enqueueDeliveries(svc.database.db, [{ webhookId: hook.id, payload: { id: 'rebind', kind: 'overdue' }, nextAttemptAt: svc.clock.now() }]);
+    expect(await deliveries.runOnce()).toMatchObject({ claimed: 1, delivered: 0, retrying: 1 });
+    expect(local.requests).toHaveLength(0);
+    const [entry] = (await log(hook.id)).items;
+    expect(entry).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: null, lastError: 'target refused: loopback' });
+    expect(workerLog.some((l) => l.includes('webhook target refused at delivery') && l.includes('rebind.example.cn'))).toBe(true);
+    await patch('admin', hook.id, { active: false });
+    testDns.delete('rebind.example.cn');
   });
 
   it('an admin works within their jurisdiction only: 403 outside it, 404 for webhooks outside it', async () => {

@@ -55,6 +55,13 @@ describe('auditHash and verifyChain', () => {
     expect(auditHash(reordered)).toBe(record.hash);
   });
 
+  it('covers the client\'s request id when there is one; records without one hash as they always did', () => {
+    const [record] = chain(1);
+    expect(auditHash({ ...record, clientRequestId: null })).toBe(record.hash);
+    expect(auditHash({ ...record, clientRequestId: undefined })).toBe(record.hash);
+    expect(auditHash({ ...record, clientRequestId: 'gw-1' })).not.toBe(record.hash);
+  });
+
   it('verifies an intact chain, and an empty one', () => {
     expect(verifyChain(chain(4))).toEqual({ ok: true, count: 4 });
     expect(verifyChain([])).toEqual({ ok: true, count: 0 });

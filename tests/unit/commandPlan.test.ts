@@ -18,10 +18,10 @@ import { checkMembers } from '../../src/engine/surveyInput.js';
 import type { Principal } from '../../src/engine/types.js';
 import { defaultCarePolicy } from '../../src/engine/types.js';
 import { WorkingCalendar } from '../../src/time/calendar.js';
-import { defaultDeadlinePolicy } from '../../src/time/deadlinePolicy.js';
+import { ScopedDeadlinePolicy } from '../../src/time/timeSettings.js';
 import { sunSurvey } from '../helpers/service.js';
 
-const ctx: PlanContext = { calendar: new WorkingCalendar(), deadlinePolicy: { ...defaultDeadlinePolicy }, casePolicy: defaultCasePolicy, care: defaultCarePolicy };
+const ctx: PlanContext = { calendar: new WorkingCalendar(), deadlinePolicy: new ScopedDeadlinePolicy(), casePolicy: defaultCasePolicy, care: defaultCarePolicy };
 
 const who = (id: string, roles: Principal['roles'], region = '411282', level: Principal['level'] = null): Principal => ({ id, username: id, roles, level, region });
 const enumerator = who('00000000-0000-4000-8000-000000000001', ['enumerator'], '411282108');

@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       cookieSecure: 'auto',
       corsOrigins: [],
       oidc: undefined,
+      webhookAllowHosts: [],
     });
   });
 
@@ -97,6 +98,15 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('sekret-value');
   });
 
+  it('WEBHOOK_ALLOW_HOSTS: host names or IP addresses, normalized; anything else names the key and the entry', () => {
+    expect(loadConfig({ WEBHOOK_ALLOW_HOSTS: ' 127.0.0.1, SMS-GW.internal ,[::1],sms-gw.internal' }).webhookAllowHosts).toEqual(['127.0.0.1', 'sms-gw.internal', '::1']);
+    for (const bad of ['http://gw', 'gw:8080', '2130706433', '0x7f000001', 'gw/path']) {
+      const [issue] = configError({ WEBHOOK_ALLOW_HOSTS: `127.0.0.1,${bad}` }).issues;
+      expect(issue.key, bad).toBe('WEBHOOK_ALLOW_HOSTS');
+      expect(issue.message, bad).toMatch(/^expected a comma-separated list of host names or IP addresses: /);
+    }
+  });
+
   it('DATABASE_POOL: a whole number 1-200, else an error naming the key and the value', () => {
     expect(loadConfig({ DATABASE_POOL: '32' }).databasePool).toBe(32);
     for (const bad of ['0', '201', 'ten']) {
@@ -118,6 +128,7 @@ describe('loadConfig', () => {
       REVIEW_CHAIN: 'township, county',
       WORKER: 'off',
       SEED_DEMO: 'OFF',
+      WEBHOOK_ALLOW_HOSTS: '10.0.0.7',
     });
     expect(config).toMatchObject({
       nodeEnv: 'production',
@@ -133,6 +144,7 @@ describe('loadConfig', () => {
       reviewChain: ['township', 'county'],
       worker: false,
       seedDemo: false,
+      webhookAllowHosts: ['10.0.0.7'],
     });
   });
 

@@ -2,8 +2,16 @@
 // time; and the deadline policy override is checked and applied in place.
 import { describe, expect, it } from 'vitest';
 import { WorkingCalendar } from '../../src/time/calendar.js';
-import { defaultDeadlinePolicy } from '../../src/time/deadlinePolicy.js';
-import { applyCalendarRows, applyDeadlineOverride, checkDeadlineOverride, configurableDeadlineSteps } from '../../src/time/timeSettings.js';
+import {
+  applyCalendarRows,
+  checkDeadlineOverride,
+  configurableDeadlineSteps,
+  jurisdictionCoversScope,
+  noLooserThan,
+  ScopedDeadlinePolicy,
+  scopeChain,
+  scopeOfJurisdiction,
+} from '../../src/time/timeSettings.js';
 
 describe('WorkingCalendar.replaceYear', () => {
   it('replaces one year in place and leaves the others', () => {
@@ -78,13 +86,41 @@ describe('deadline policy override', () => {
     expect(checkDeadlineOverride([]).issues).toEqual([{ path: 'body', message: 'expected an object of { step: { amount, unit } }' }]);
   });
 
-  it('applies in place over the defaults, never to the module default itself', () => {
-    const policy = { ...defaultDeadlinePolicy };
-    const holder = { policy };
-    applyDeadlineOverride(policy, { placement: { amount: 20, unit: 'calendar_days' } });
-    expect(holder.policy.placement).toEqual({ amount: 20, unit: 'calendar_days' });
-    applyDeadlineOverride(policy, {});
-    expect(holder.policy.placement).toEqual(defaultDeadlinePolicy.placement);
-    expect(() => applyDeadlineOverride(defaultDeadlinePolicy, {})).toThrow();
+  it('is resolved by scope: the most specific wins, and below global it may only shorten a limit', () => {
+    const wd = (amount: number) => ({ amount, unit: 'working_days' as const });
+    const p = new ScopedDeadlinePolicy();
+    p.apply({ scope: 'global', override: { placement: wd(20) }, version: 1, updatedBy: 'p', updatedAt: null });
+    p.apply({ scope: '4112', override: { placement: wd(12), 'review.county': wd(20) }, version: 1, updatedBy: 'c', updatedAt: null });
+    p.apply({ scope: '411282', override: { placement: { amount: 10, unit: 'calendar_days' } }, version: 1, updatedBy: 'l', updatedAt: null });
+    expect(p.for('411282108201').placement).toEqual({ amount: 10, unit: 'calendar_days' });
+    expect(p.for('411221100201').placement).toEqual(wd(12));
+    expect(p.for('421000000000').placement).toEqual(wd(20)); // another province: global only
+    // The city's longer county review is not in effect: looser than the default.
+    expect(p.for('411282108201')['review.county']).toEqual(wd(15));
+    expect(p.resolve('4112').ignored).toEqual({ '4112': ['review.county'] });
+    // An older version never replaces a newer one.
+    expect(p.apply({ scope: '411282', override: {}, version: 1, updatedBy: 'x', updatedAt: null })).toBe(false);
+    expect(p.apply({ scope: '411282', override: {}, version: 2, updatedBy: 'x', updatedAt: null })).toBe(true);
+    expect(p.for('411282108201').placement).toEqual(wd(12));
+  });
+
+  it('compares limits: the same unit and no more, or n calendar days against n working days', () => {
+    expect(noLooserThan({ amount: 3, unit: 'working_days' }, { amount: 5, unit: 'working_days' })).toBe(true);
+    expect(noLooserThan({ amount: 6, unit: 'working_days' }, { amount: 5, unit: 'working_days' })).toBe(false);
+    expect(noLooserThan({ amount: 5, unit: 'calendar_days' }, { amount: 5, unit: 'working_days' })).toBe(true);
+    expect(noLooserThan({ amount: 2, unit: 'working_days' }, { amount: 5, unit: 'calendar_days' })).toBe(false);
+    expect(noLooserThan({ amount: 1, unit: 'months' }, { amount: 3, unit: 'months' })).toBe(true);
+  });
+
+  it('scopes and jurisdictions: who changes what', () => {
+    expect(scopeChain('411282108201')).toEqual(['global', '41', '4112', '411282']);
+    expect(scopeOfJurisdiction('411282108')).toBe('411282');
+    expect(jurisdictionCoversScope('411221', '411282')).toBe(false);
+    expect(jurisdictionCoversScope('411221', '4112')).toBe(false);
+    expect(jurisdictionCoversScope('411221', '411221')).toBe(true);
+    expect(jurisdictionCoversScope('4112', '411282')).toBe(true);
+    expect(jurisdictionCoversScope('4112', 'global')).toBe(false);
+    expect(jurisdictionCoversScope('41', 'global')).toBe(true);
+    expect(jurisdictionCoversScope('411282108', '411282')).toBe(false);
   });
 });

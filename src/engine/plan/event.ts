@@ -174,6 +174,7 @@ export function planEvent(load: EventLoad, req: EventRequest, ctx: PlanContext):
     stateAfter: d.after,
     machineVersion: CASE_MACHINE_VERSION,
     requestId: meta.requestId ?? null,
+    clientRequestId: meta.clientRequestId ?? null,
     at,
   });
 

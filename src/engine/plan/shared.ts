@@ -29,7 +29,8 @@ import type { CarePolicy } from '../types.js';
 /** The configuration a plan reads (shared, mutable objects an admin may change between commands). */
 export interface PlanContext {
   calendar: WorkingCalendar;
-  deadlinePolicy: DeadlinePolicy;
+  /** The deadline policy in effect for a village code (the most specific scope covering it). */
+  deadlinePolicy: { for(villageCode: string): DeadlinePolicy };
   casePolicy: CasePolicy;
   care: CarePolicy;
 }
@@ -50,7 +51,7 @@ export function mirror(s: CaseSnapshot, at: Date, previous: CaseDeadlines | null
     placementMode: done ? null : (placement?.mode ?? null),
     facilityId: done ? null : (placement?.facility?.id ?? null),
     guardianId: done ? null : (placement?.guardian?.id ?? null),
-    ...computeDeadlines(s, at, previous, { calendar: ctx.calendar, policy: ctx.deadlinePolicy }),
+    ...computeDeadlines(s, at, previous, { calendar: ctx.calendar, policy: ctx.deadlinePolicy.for(s.context.household.villageCode) }),
   };
 }
 

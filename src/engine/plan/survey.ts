@@ -75,6 +75,7 @@ export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContex
     stateAfter: stateName(snapshot),
     machineVersion: CASE_MACHINE_VERSION,
     requestId: req.meta.requestId ?? null,
+    clientRequestId: req.meta.clientRequestId ?? null,
     at,
   });
   const write: CaseWrite = {

@@ -4,8 +4,9 @@ import { facilityTypes, guardianKinds } from '../../../machines/index.js';
 import { facilityInputSchema, facilityPatchSchema, guardianInputSchema, guardianPatchSchema, revisitInputSchema } from '../../engine/care.js';
 import type { Engine, Principal } from '../../engine/index.js';
 import { errors } from '../../errors.js';
-import type { App } from '../app.js';
+import { clientRequestIdFor, type App } from '../app.js';
 import { requireRole } from '../auth.js';
+import { parseIdempotencyKey } from '../headers.js';
 import { idParams } from '../schemas/common.js';
 
 const principalOf = (p: Principal | null | undefined): Principal => {
@@ -84,10 +85,11 @@ export function careRoutes(engine: Engine) {
       },
       async (request, reply) => {
         const principal = principalOf(request.principal);
-        const result = await engine.sendEvent({ principal, requestId: request.id }, request.params.id, { type: 'RECORD_REVISIT', ...request.body }, {
-          idempotencyKey: typeof request.headers['idempotency-key'] === 'string' ? request.headers['idempotency-key'] : undefined,
-        });
+        // The same rule as every other route that takes one (src/http/headers.ts).
+        const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
+        const result = await engine.sendEvent({ principal, requestId: request.id, clientRequestId: clientRequestIdFor(request.raw) }, request.params.id, { type: 'RECORD_REVISIT', ...request.body }, { idempotencyKey });
         reply.code(201);
+        if (result.replayed) reply.header('idempotent-replayed', 'true');
         const history = await engine.revisitHistory(principal, request.params.id);
         return { revisit: history.at(-1), case: result.view };
       },

@@ -7,7 +7,8 @@ import { categories, eventTypes, roles } from '../../../machines/index.js';
 import type { Engine, Principal } from '../../engine/index.js';
 import { householdInputSchema } from '../../engine/index.js';
 import { errors } from '../../errors.js';
-import type { App } from '../app.js';
+import { clientRequestIdFor, type App } from '../app.js';
+import { parseIdempotencyKey, parseIfMatch } from '../headers.js';
 import { errorResponse, idParams, regionPrefix } from '../schemas/common.js';
 
 const principalOf = (p: Principal | null | undefined): Principal => {
@@ -16,22 +17,6 @@ const principalOf = (p: Principal | null | undefined): Principal => {
 };
 
 const limit = z.coerce.number().int().min(1, 'limit is 1 to 200').max(200, 'limit is 1 to 200').default(50);
-
-/** If-Match: "3", 3 or W/"3" — the row version the client last saw. */
-function parseIfMatch(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const m = typeof value === 'string' ? /^(?:W\/)?"?(\d{1,9})"?$/.exec(value.trim()) : null;
-  if (!m) throw errors.validationFailed([{ path: 'headers.if-match', message: 'expected the case row version, e.g. "3"' }]);
-  return Number(m[1]);
-}
-
-function parseIdempotencyKey(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^[A-Za-z0-9._:-]{1,200}$/.test(value)) {
-    throw errors.validationFailed([{ path: 'headers.idempotency-key', message: 'expected 1 to 200 characters of letters, digits and . _ : -' }]);
-  }
-  return value;
-}
 
 /** The case view (see engine/queries.ts getCase); documented by its stable fields. */
 const caseView = z.looseObject({
@@ -58,7 +43,7 @@ export function caseRoutes(engine: Engine) {
       },
       async (request, reply) => {
         const principal = principalOf(request.principal);
-        const { caseId, replayed, view } = await engine.openCase({ principal, requestId: request.id }, request.body, {
+        const { caseId, replayed, view } = await engine.openCase({ principal, requestId: request.id, clientRequestId: clientRequestIdFor(request.raw) }, request.body, {
           idempotencyKey: parseIdempotencyKey(request.headers['idempotency-key']),
         });
         reply.code(201).header('location', `/cases/${caseId}`);
@@ -128,7 +113,7 @@ export function caseRoutes(engine: Engine) {
       },
       async (request, reply) => {
         const principal = principalOf(request.principal);
-        const result = await engine.sendEvent({ principal, requestId: request.id }, request.params.id, request.body, {
+        const result = await engine.sendEvent({ principal, requestId: request.id, clientRequestId: clientRequestIdFor(request.raw) }, request.params.id, request.body, {
           ifMatch: parseIfMatch(request.headers['if-match']),
           idempotencyKey: parseIdempotencyKey(request.headers['idempotency-key']),
         });

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { TIMER_KINDS, TIMER_STATUSES } from '../../db/index.js';
 import type { Engine } from '../../engine/index.js';
-import type { App } from '../app.js';
+import { clientRequestIdFor, type App } from '../app.js';
 import { requireRole } from '../auth.js';
 import { errorResponse } from '../schemas/common.js';
 
@@ -61,7 +61,7 @@ export function timerRoutes(engine: Engine) {
           response: { 200: timer, ...errorsDoc, 409: errorResponse },
         },
       },
-      async (request) => engine.retryTimer({ principal: request.principal, requestId: request.id }, request.params.id, request.body ?? {}),
+      async (request) => engine.retryTimer({ principal: request.principal, requestId: request.id, clientRequestId: clientRequestIdFor(request.raw) }, request.params.id, request.body ?? {}),
     );
 
     app.post(
@@ -76,7 +76,7 @@ export function timerRoutes(engine: Engine) {
           response: { 200: timer, ...errorsDoc, 409: errorResponse },
         },
       },
-      async (request) => engine.cancelTimer({ principal: request.principal, requestId: request.id }, request.params.id, request.body ?? {}),
+      async (request) => engine.cancelTimer({ principal: request.principal, requestId: request.id, clientRequestId: clientRequestIdFor(request.raw) }, request.params.id, request.body ?? {}),
     );
   };
 }

@@ -24,7 +24,7 @@ const delivery = z.object({
   attempts: z.number().int(),
   nextAttemptAt: z.string().nullable().describe('when a pending delivery is tried next'),
   lastStatusCode: z.number().int().nullable(),
-  lastError: z.string().nullable(),
+  lastError: z.string().nullable().describe('the class of the last failure: HTTP 500, timeout, ECONNREFUSED, target refused: private, … (never the answer\'s body)'),
   createdAt: z.string(),
   deliveredAt: z.string().nullable(),
   payload: z.record(z.string(), z.unknown()).describe('the JSON body posted, without deliveryId'),
@@ -41,12 +41,12 @@ export function webhookRoutes(engine: Engine) {
         schema: {
           tags: ['webhooks'],
           summary: 'Register a webhook for reminders about cases in a region (within the admin’s jurisdiction)',
-          description: 'The response carries the signing secret; it is shown this once and never again.',
+          description: 'The response carries the signing secret; it is shown this once and never again. A URL whose host is or resolves to a loopback, private, link-local, metadata or other non-public address is refused (422 WEBHOOK_TARGET_REFUSED) unless the operator allow-lists the host (WEBHOOK_ALLOW_HOSTS).',
           body: z.object({
             regionPrefix,
-            url: z.string().max(2000, 'at most 2000 characters').describe('http:// or https:// URL that receives the POSTs'),
+            url: z.string().max(2000, 'at most 2000 characters').describe('http:// or https:// URL that receives the POSTs; its host must be public (or allow-listed)'),
           }),
-          response: { 201: webhook.extend({ secret: z.string().describe('HMAC-SHA256 key for X-Doudi-Signature; shown once') }), ...errorsDoc },
+          response: { 201: webhook.extend({ secret: z.string().describe('HMAC-SHA256 key for X-Doudi-Signature; shown once') }), ...errorsDoc, 422: errorResponse },
         },
       },
       async (request, reply) => {
