@@ -12,6 +12,11 @@ export interface Config {
   host: string;
   /** Unset → the embedded PGlite database under `dataDir`. */
   databaseUrl: string | undefined;
+  /**
+   * PostgreSQL only: the owner role's URL, used to run the migrations (and grant DATABASE_URL's role its rights);
+   * unset → DATABASE_URL migrates too (one role does everything).
+   */
+  databaseMigrationUrl: string | undefined;
   /** postgres.js connections per process (PostgreSQL only). */
   databasePool: number;
   /** Where PGlite keeps its files; `memory://` keeps everything in memory (lost on exit). */
@@ -33,6 +38,10 @@ export interface Config {
   demoClock: boolean;
   /** Seed demo users, regions and facilities on first start with an empty database. */
   seedDemo: boolean;
+  /** The Ed25519 private key (PEM, or a path to a PEM file) that signs audit checkpoints; unset → no checkpoints. */
+  auditCheckpointKey: string | undefined;
+  /** Seconds between two audit checkpoints. */
+  auditCheckpointIntervalSeconds: number;
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -45,7 +54,7 @@ export type LogLevel = (typeof logLevels)[number];
 export const DEV_JWT_SECRET = 'doudi-development-only-jwt-secret-do-not-use-in-production';
 
 /** Keys whose values must never be echoed in an error message. */
-const secretKeys = new Set(['JWT_SECRET', 'DATABASE_URL']);
+const secretKeys = new Set(['JWT_SECRET', 'DATABASE_URL', 'DATABASE_MIGRATION_URL', 'AUDIT_CHECKPOINT_KEY']);
 
 export interface ConfigIssue {
   key: string;
@@ -89,7 +98,8 @@ function schemaFor(production: boolean) {
     .min(32, 'expected an HS256 secret of at least 32 characters')
     .refine((s) => !production || s !== DEV_JWT_SECRET, 'the development secret is not allowed in production');
 
-  return z.object({
+  return z
+    .object({
     NODE_ENV: z
       .enum(['development', 'test', 'production'], { error: 'expected development, test or production' })
       .default('development'),
@@ -103,6 +113,10 @@ function schemaFor(production: boolean) {
     DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL (unset it to use embedded PGlite)')
+      .optional(),
+    DATABASE_MIGRATION_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL (the owner role that runs the migrations)')
       .optional(),
     DATABASE_POOL: z
       .string()
@@ -149,13 +163,41 @@ function schemaFor(production: boolean) {
       .pipe(z.number().min(10, 'expected milliseconds 10-600000').max(600_000, 'expected milliseconds 10-600000'))
       .optional(),
     SEED_DEMO: onOff().default(true),
+    AUDIT_CHECKPOINT_KEY: z.string().optional(),
+    AUDIT_CHECKPOINT_INTERVAL: z
+      .string()
+      .default('1h')
+      .transform((s, ctx) => {
+        const seconds = parseDurationSeconds(s);
+        if (seconds === undefined || seconds < 60) {
+          ctx.addIssue({ code: 'custom', message: 'expected a duration of at least 60s, such as 15m, 1h or 1d' });
+          return z.NEVER;
+        }
+        return seconds;
+      }),
     // A clock an admin can move forward, for demonstrations and training; never in production.
     DEMO_CLOCK: production
       ? onOff()
           .default(false)
           .refine((on) => !on, 'DEMO_CLOCK cannot be on in production')
       : onOff().default(false),
-  });
+  })
+    .superRefine((e, ctx) => {
+      if (e.DATABASE_MIGRATION_URL === undefined) return;
+      if (e.DATABASE_URL === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['DATABASE_MIGRATION_URL'], message: 'needs DATABASE_URL (the runtime role) as well' });
+      } else if (!userOf(e.DATABASE_URL)) {
+        ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'must name its user (the runtime role) when DATABASE_MIGRATION_URL is set' });
+      }
+    });
+}
+
+function userOf(url: string): string {
+  try {
+    return new URL(url).username;
+  } catch {
+    return '';
+  }
 }
 
 /**
@@ -183,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databaseMigrationUrl: e.DATABASE_MIGRATION_URL,
     databasePool: e.DATABASE_POOL,
     dataDir: e.DOUDI_DATA_DIR,
     logLevel: e.LOG_LEVEL,
@@ -196,6 +239,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workerIdleMs: e.WORKER_IDLE_MS,
     seedDemo: e.SEED_DEMO,
     demoClock: e.DEMO_CLOCK,
+    auditCheckpointKey: e.AUDIT_CHECKPOINT_KEY,
+    auditCheckpointIntervalSeconds: e.AUDIT_CHECKPOINT_INTERVAL,
   };
 }
 

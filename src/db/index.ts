@@ -17,3 +17,5 @@ export * from './timers.js';
 export * from './notifications.js';
 export * from './guardians.js';
 export * from './revisits.js';
+export * from './roles.js';
+export * from './open.js';

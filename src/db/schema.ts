@@ -371,3 +371,4 @@ export type NewIdempotency = typeof idempotencyKeys.$inferInsert;
 // The tables of time live in their own file; one schema for drizzle-kit and the client.
 export * from './schemaTime.js';
 export * from './schemaCare.js';
+export * from './schemaAudit.js';
