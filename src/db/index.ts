@@ -19,3 +19,4 @@ export * from './guardians.js';
 export * from './revisits.js';
 export * from './roles.js';
 export * from './open.js';
+export * from './checkpoints.js';
