@@ -4,6 +4,8 @@
 // has one user and no roles to separate.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeCheckpoint } from '../../src/db/checkpoints.js';
 import { grantRuntimeRole } from '../../src/db/roles.js';
 import { createRoleTestDb, testDbKind } from '../helpers/db.js';
 import { startService, sunSurvey, type TestService } from '../helpers/service.js';
@@ -107,6 +109,14 @@ describe.skipIf(testDbKind() !== 'postgres')('database roles: owner migrates, ru
       expect(await refusal(run.execute(sql.raw(`truncate ${table}`)))).toMatch(/42501 permission denied/);
     }
     await run.execute(sql`insert into later_things (note) values ('c')`); // ordinary tables untouched
+  });
+
+  it('lets the runtime role (the workers) seal a checkpoint, which it then cannot remove', async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const cp = await writeCheckpoint(s.database.db, { privateKey, now: new Date('2026-03-02T02:00:00Z') });
+    expect(cp).toMatchObject({ id: 1, caseCount: 1 });
+    expect(await refusal(s.database.db.execute(sql`delete from audit_checkpoints`))).toMatch(/42501 permission denied/);
+    expect(await refusal(s.database.db.execute(sql`update audit_checkpoint_heads set seq = 9`))).toMatch(/42501 permission denied/);
   });
 
   it('refuses a runtime role that would keep the owner’s rights', async () => {
