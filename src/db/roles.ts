@@ -9,7 +9,7 @@
 //
 // With one URL (DATABASE_URL only, or PGlite) nothing here runs: one role does everything, as before.
 import { sql } from 'drizzle-orm';
-import type { Db } from './types.js';
+import { rows, type Db, type Tx } from './types.js';
 
 /**
  * The append-only tables: the runtime role may only read and insert. The one list of them; a table is also
@@ -50,16 +50,15 @@ export function runtimeGrantStatements(runtime: string, appendOnly: readonly str
 }
 
 /** The append-only tables that exist: the listed ones and those guarded by an append-only trigger function. */
-export async function appendOnlyTables(db: Db): Promise<string[]> {
-  const rows = (await db.execute(sql`
+export async function appendOnlyTables(db: Db | Tx): Promise<string[]> {
+  const result = await db.execute(sql`
     select c.relname as name from pg_class c
     where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
       and (c.relname = any(${sql.raw(`ARRAY[${APPEND_ONLY_TABLES.map((t) => `'${t}'`).join(', ')}]::text[]`)})
         or exists (select 1 from pg_trigger t join pg_proc p on p.oid = t.tgfoid
                    where t.tgrelid = c.oid and p.proname = any(${sql.raw(`ARRAY[${APPEND_ONLY_TRIGGER_FUNCTIONS.map((f) => `'${f}'`).join(', ')}]::text[]`)})))
-    order by 1`)) as unknown as { rows?: { name: string }[] } | { name: string }[];
-  const list = Array.isArray(rows) ? rows : (rows.rows ?? []);
-  return list.map((r) => r.name);
+    order by 1`);
+  return rows<{ name: string }>(result).map((r) => r.name);
 }
 
 /**
@@ -68,7 +67,7 @@ export async function appendOnlyTables(db: Db): Promise<string[]> {
  * Idempotent; run after every migration run.
  */
 export async function grantRuntimeRole(db: Db, runtime: string): Promise<{ appendOnly: string[] }> {
-  const [check] = rowsOf<{ exists: boolean; superuser: boolean; member: boolean }>(
+  const [check] = rows<{ exists: boolean; superuser: boolean; member: boolean }>(
     await db.execute(sql`
       select exists(select 1 from pg_roles where rolname = ${runtime}) as exists,
              coalesce((select rolsuper from pg_roles where rolname = ${runtime}), false) as superuser,
@@ -77,13 +76,12 @@ export async function grantRuntimeRole(db: Db, runtime: string): Promise<{ appen
   if (!check?.exists) throw new Error(`the runtime role ${runtime} (the user of DATABASE_URL) does not exist; create it first (README, Database roles)`);
   if (check.superuser) throw new Error(`the runtime role ${runtime} is a superuser: it could rewrite the audit trail; use an ordinary role`);
   if (check.member) throw new Error(`the runtime role ${runtime} is a member of the migration role: it would have the owner's rights`);
-  const appendOnly = await appendOnlyTables(db);
-  for (const statement of runtimeGrantStatements(runtime, appendOnly)) await db.execute(sql.raw(statement));
-  return { appendOnly };
-}
-
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? [])) as T[];
+  // One transaction: the rights change all at once.
+  return db.transaction(async (tx) => {
+    const appendOnly = await appendOnlyTables(tx);
+    for (const statement of runtimeGrantStatements(runtime, appendOnly)) await tx.execute(sql.raw(statement));
+    return { appendOnly };
+  });
 }
 
 /** The user name a postgres:// URL connects as ('' when it names none). */
