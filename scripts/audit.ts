@@ -3,7 +3,8 @@
 //   npm run -s audit:verify -- --public-key PUB.pem --checkpoint checkpoint.jsonl --audit audit.jsonl
 //       offline: an export (below) against the public key; no database needed
 //   npm run -s audit:verify -- --public-key PUB.pem --database-url postgres://auditor@host/doudi [--checkpoint-id N]
-//       straight from a database, in read-only transactions (the newest checkpoint unless --checkpoint-id)
+//       straight from a database, in one read-only REPEATABLE READ snapshot: against the newest checkpoint (unless
+//       --checkpoint-id), and every case's trail against the head on its case row
 //   npm run -s audit:export -- --out DIR [--database-url URL] [--checkpoint-id N]
 //       writes DIR/checkpoint.jsonl (the signed checkpoint and every case's sealed head) and DIR/audit.jsonl
 //   npm run -s audit:public-key [-- --key PRIVATE.pem]
@@ -17,9 +18,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCheckpointPrivateKey, loadCheckpointPublicKey, publicKeyPem } from '../src/audit/checkpoint.js';
 import { readAuditFile, readCheckpointFile, writeAuditFile, writeCheckpointFile } from '../src/audit/exportFiles.js';
-import { verifyCheckpoint } from '../src/audit/verifyCheckpoint.js';
+import { verifyCaseHeads, verifyCheckpoint, type CheckpointVerification, type HeadsVerification } from '../src/audit/verifyCheckpoint.js';
 import { loadConfigOrExit } from '../src/config.js';
-import { auditRecordStream, checkpointHeads, createDb, getCheckpoint, latestCheckpoint, type DbHandle } from '../src/db/index.js';
+import { auditRecordStream, caseHeadStream, checkpointHeads, createDb, getCheckpoint, latestCheckpoint, type DbHandle } from '../src/db/index.js';
 import { sql } from 'drizzle-orm';
 
 const usage = `usage:
@@ -85,16 +86,29 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'verify') {
     if (!values['public-key']) throw new UsageError('--public-key FILE is required');
     const publicKey = loadCheckpointPublicKey(values['public-key']);
-    let result;
+    let result: { ok: boolean; checkpoint: CheckpointVerification | null; caseHeads?: HeadsVerification };
     if (values.checkpoint || values.audit) {
       if (!values.checkpoint || !values.audit) throw new UsageError('offline verification needs both --checkpoint FILE and --audit FILE');
       const file = await readCheckpointFile(values.checkpoint);
-      result = await verifyCheckpoint({ ...file, publicKey, records: readAuditFile(values.audit) });
+      const checkpoint = await verifyCheckpoint({ ...file, publicKey, records: readAuditFile(values.audit) });
+      result = { ok: checkpoint.ok, checkpoint };
     } else {
       const database = await openReadOnly(values['database-url']);
       try {
-        const cp = await checkpointOf(database, values['checkpoint-id']);
-        result = await verifyCheckpoint({ checkpoint: cp, publicKey, heads: checkpointHeads(database.db, cp.id), records: auditRecordStream(database.db) });
+        result = await database.db.transaction(
+          async (tx) => {
+            const id = values['checkpoint-id'];
+            const cp = id ? await getCheckpoint(tx, Number(id)) : await latestCheckpoint(tx);
+            if (id && !cp) throw new UsageError(`no checkpoint ${id} in the database`);
+            const checkpoint = cp
+              ? await verifyCheckpoint({ checkpoint: cp, publicKey, heads: checkpointHeads(tx, cp.id), records: auditRecordStream(tx) })
+              : null;
+            const caseHeads = await verifyCaseHeads({ heads: caseHeadStream(tx), records: auditRecordStream(tx) });
+            if (!cp) console.error('audit: the database holds no checkpoint yet; only the trails against the case rows were verified');
+            return { ok: (checkpoint?.ok ?? true) && caseHeads.ok, checkpoint, caseHeads };
+          },
+          { isolationLevel: 'repeatable read', accessMode: 'read only' },
+        );
       } finally {
         await database.close();
       }

@@ -170,3 +170,20 @@ export async function* auditRecordStream(db: Db | Tx, pageSize = CHECKPOINT_PAGE
     after = { caseId: last.case_id, seq: Number(last.seq) };
   }
 }
+
+/** Every case's current audit head (the case rows), ascending case id, page by page. */
+export async function* caseHeadStream(db: Db | Tx, pageSize = CHECKPOINT_PAGE): AsyncGenerator<CaseHead> {
+  let after: string | null = null;
+  for (;;) {
+    type Row = { case_id: string; seq: number; head: string | null };
+    const page: Row[] = rows<Row>(
+      await db.execute(sql`
+        select id::text as case_id, audit_seq as seq, audit_head as head from cases
+        ${after === null ? sql`` : sql`where id > ${after}::uuid`}
+        order by id limit ${pageSize}`),
+    );
+    for (const r of page) yield { caseId: r.case_id, seq: Number(r.seq), head: r.head };
+    if (page.length < pageSize) return;
+    after = page[page.length - 1].case_id;
+  }
+}

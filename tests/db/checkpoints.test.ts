@@ -11,10 +11,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { headsRoot, loadCheckpointPrivateKey, loadCheckpointPublicKey, publicKeyPem } from '../../src/audit/checkpoint.js';
 import { readAuditFile, readCheckpointFile, writeAuditFile, writeCheckpointFile } from '../../src/audit/exportFiles.js';
 import { auditHash } from '../../src/audit/hash.js';
-import { verifyCheckpoint } from '../../src/audit/verifyCheckpoint.js';
+import { verifyCaseHeads, verifyCheckpoint } from '../../src/audit/verifyCheckpoint.js';
 import { appendAudit, listAudit, verifyCaseAudit } from '../../src/db/audit.js';
 import { lockCase } from '../../src/db/cases.js';
-import { auditRecordStream, checkpointHeads, latestCheckpoint, writeCheckpoint } from '../../src/db/checkpoints.js';
+import { auditRecordStream, caseHeadStream, checkpointHeads, latestCheckpoint, writeCheckpoint } from '../../src/db/checkpoints.js';
 import { createLogger } from '../../src/logger.js';
 import { createCheckpointWorker } from '../../src/scheduler/checkpointWorker.js';
 import { ManualClock } from '../../src/time/clock.js';
@@ -156,6 +156,19 @@ describe(`signed audit checkpoints (${testDbKind()})`, () => {
     const verdict = await verifyFromDb();
     expect(verdict.ok).toBe(false);
     expect(verdict.problems).toEqual([{ caseId: caseIds[2], reason: 'checkpoint 1 sealed record 3, but the trail ends at record 2 (records were deleted)' }]);
+  });
+
+  it('checks every case against the head on its case row, in one snapshot (the database verify, no checkpoint needed)', async () => {
+    const all = () => t.db.transaction(
+      async (tx) => verifyCaseHeads({ heads: caseHeadStream(tx, 2), records: auditRecordStream(tx, 2) }),
+      { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    );
+    expect(await all()).toEqual({ ok: true, caseCount: 3, records: 9, problems: [], problemCount: 0 });
+    await tamper([sql`delete from audit_records where case_id = ${caseIds[1]} and seq = 3`]);
+    expect(await all()).toMatchObject({
+      ok: false,
+      problems: [{ caseId: caseIds[1], reason: "the case row's head is record 3, but the trail ends at record 2 (records were deleted)" }],
+    });
   });
 
   it('fails with another public key, and a checkpoint or head list altered in the database', async () => {

@@ -33,7 +33,8 @@ async function audit(args: string[], env: Record<string, string | undefined> = {
   }
 }
 
-describe(`npm run audit:verify (${testDbKind()})`, () => {
+// Each run starts tsx (a few seconds on a loaded 2-core machine): hence the longer timeout.
+describe(`npm run audit:verify (${testDbKind()})`, { timeout: 120_000 }, () => {
   let t: TestDb;
   let dir: string;
   let caseIds: string[];
@@ -77,7 +78,7 @@ describe(`npm run audit:verify (${testDbKind()})`, () => {
   it('verifies an export offline and prints the public key of a private key', async () => {
     const ok = await audit(['verify', ...files()]);
     expect(ok.code, ok.err).toBe(0);
-    expect(JSON.parse(ok.out)).toMatchObject({ ok: true, checkpointId: 1, caseCount: 2, records: 6 });
+    expect(JSON.parse(ok.out)).toMatchObject({ ok: true, checkpoint: { ok: true, checkpointId: 1, caseCount: 2, records: 6 } });
     const pub = await audit(['public-key', '--key', join(dir, 'private.pem')]);
     expect(pub.out).toBe(await readFile(join(dir, 'public.pem'), 'utf8'));
   });
@@ -93,11 +94,11 @@ describe(`npm run audit:verify (${testDbKind()})`, () => {
     await writeFile(join(dir, 'forged.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const forged = await audit(['verify', ...files('forged.jsonl')]);
     expect(forged.code).toBe(1);
-    expect(JSON.parse(forged.out)).toMatchObject({ ok: false, problems: [{ caseId: caseIds[0], reason: expect.stringMatching(/rewritten/) }] });
+    expect(JSON.parse(forged.out)).toMatchObject({ ok: false, checkpoint: { problems: [{ caseId: caseIds[0], reason: expect.stringMatching(/rewritten/) }] } });
 
     const wrong = await audit(['verify', ...files('audit.jsonl', 'other.pem')]);
     expect(wrong.code).toBe(1);
-    expect(JSON.parse(wrong.out).problems[0].reason).toMatch(/not by this public key/);
+    expect(JSON.parse(wrong.out).checkpoint.problems[0].reason).toMatch(/not by this public key/);
 
     expect((await audit(['verify', '--checkpoint', join(dir, 'checkpoint.jsonl')])).code).toBe(2);
   });
@@ -105,7 +106,7 @@ describe(`npm run audit:verify (${testDbKind()})`, () => {
   it.skipIf(testDbKind() !== 'postgres')('verifies straight from the database, and exports it', async () => {
     const ok = await audit(['verify', '--public-key', join(dir, 'public.pem'), '--database-url', t.url!]);
     expect(ok.code, ok.err).toBe(0);
-    expect(JSON.parse(ok.out)).toMatchObject({ ok: true, records: 6 });
+    expect(JSON.parse(ok.out)).toMatchObject({ ok: true, checkpoint: { ok: true, records: 6 }, caseHeads: { ok: true, caseCount: 2, records: 6 } });
     const exported = await audit(['export', '--out', join(dir, 'exported')], { DATABASE_URL: t.url });
     expect(exported.code, exported.err).toBe(0);
     expect(JSON.parse(exported.out)).toMatchObject({ checkpointId: 1, cases: 2, records: 6 });
