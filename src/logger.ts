@@ -120,9 +120,9 @@ export function safeError(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (depth > 5) return '[cause chain truncated]';
   const e = value as Record<string, unknown> & { message?: unknown; stack?: unknown; name?: unknown; cause?: unknown };
-  const type = (value as object).constructor?.name && (value as object).constructor.name !== 'Object'
-    ? (value as object).constructor.name
-    : typeof e.name === 'string' ? e.name : 'Error';
+  // The class name, unless a bundle minified it (PGlite's errors are class "O", named "error").
+  const ctor = (value as object).constructor?.name ?? '';
+  const type = ctor.length > 2 && ctor !== 'Object' ? ctor : typeof e.name === 'string' && e.name ? e.name : 'Error';
   const message = typeof e.message === 'string' ? safeErrorMessage(e.message) : undefined;
   const out: Record<string, unknown> = { type };
   if (message !== undefined) out.message = message;
