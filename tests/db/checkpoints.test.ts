@@ -6,6 +6,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { headsRoot, loadCheckpointPrivateKey, loadCheckpointPublicKey, publicKeyPem } from '../../src/audit/checkpoint.js';
@@ -17,6 +18,7 @@ import { lockCase } from '../../src/db/cases.js';
 import { auditRecordStream, caseHeadStream, checkpointHeads, latestCheckpoint, writeCheckpoint } from '../../src/db/checkpoints.js';
 import { createLogger } from '../../src/logger.js';
 import { createCheckpointWorker } from '../../src/scheduler/checkpointWorker.js';
+import { startWorkers } from '../../src/scheduler/index.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { createTestDb, testDbKind, type TestDb } from '../helpers/db.js';
 import { seedCase, seedEnumerator, seedRegions, VILLAGES } from './fixtures.js';
@@ -197,6 +199,23 @@ describe(`signed audit checkpoints (${testDbKind()})`, () => {
     clock.advance(1_000);
     expect(await worker.runOnce()).toMatchObject({ id: 2, baseId: 1, changedCount: 0 });
     expect(await verifyFromDb()).toMatchObject({ ok: true, checkpointId: 2 });
+  });
+
+  it('runs in the scheduler when AUDIT_CHECKPOINT_KEY is set, and says so when it is not', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _e, done) => { lines.push(String(chunk)); done(); } });
+    const logger = createLogger({ logLevel: 'info' }, sink);
+    const engine = { dueTimerIds: async () => [], fireTimer: async () => null, recordTimerFailure: async () => {} };
+    const clock = new ManualClock(new Date(at0 + 3_600_000).toISOString());
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const withKey = startWorkers({ database: t, engine, clock, logger, config: { auditCheckpointKey: pem, auditCheckpointIntervalSeconds: 900 } });
+    await withKey.stop(); // lets the first round, which seals a checkpoint, finish
+    expect(await latestCheckpoint(t.db)).toMatchObject({ id: 1, caseCount: 3 });
+    expect(lines.join('')).toMatch(/audit checkpoint sealed/);
+    const without = startWorkers({ database: t, engine, clock, logger, config: {} });
+    await without.stop();
+    expect(lines.join('')).toMatch(/AUDIT_CHECKPOINT_KEY is not set: no signed audit checkpoints are written/);
+    expect(() => startWorkers({ database: t, engine, clock, logger, config: { auditCheckpointKey: '/nonexistent/key.pem' } })).toThrow(/ENOENT/);
   });
 
   it.skipIf(testDbKind() !== 'postgres')('keeps checkpoints in one line when two are sealed at once', async () => {
