@@ -13,6 +13,11 @@ export interface Config {
   host: string;
   /** Unset → the embedded PGlite database under `dataDir`. */
   databaseUrl: string | undefined;
+  /**
+   * PostgreSQL only: the owner role's URL, used to run the migrations (and grant DATABASE_URL's role its rights);
+   * unset → DATABASE_URL migrates too (one role does everything).
+   */
+  databaseMigrationUrl: string | undefined;
   /** postgres.js connections per process (PostgreSQL only). */
   databasePool: number;
   /** Where PGlite keeps its files; `memory://` keeps everything in memory (lost on exit). */
@@ -34,6 +39,10 @@ export interface Config {
   demoClock: boolean;
   /** Seed demo users, regions and facilities on first start with an empty database. */
   seedDemo: boolean;
+  /** The Ed25519 private key (PEM, or a path to a PEM file) that signs audit checkpoints; unset → no checkpoints. */
+  auditCheckpointKey: string | undefined;
+  /** Seconds between two audit checkpoints. */
+  auditCheckpointIntervalSeconds: number;
   /**
    * Hosts webhooks may point at although they are (or resolve to) loopback, private or link-local addresses,
    * e.g. an SMS gateway on the private network: lower case, IPv6 without brackets.
@@ -87,7 +96,7 @@ export type LogLevel = (typeof logLevels)[number];
 export const DEV_JWT_SECRET = 'doudi-development-only-jwt-secret-do-not-use-in-production';
 
 /** Keys whose values must never be echoed in an error message. */
-const secretKeys = new Set(['JWT_SECRET', 'DATABASE_URL', 'OIDC_CLIENT_SECRET']);
+const secretKeys = new Set(['JWT_SECRET', 'DATABASE_URL', 'DATABASE_MIGRATION_URL', 'AUDIT_CHECKPOINT_KEY', 'OIDC_CLIENT_SECRET']);
 
 export interface ConfigIssue {
   key: string;
@@ -157,7 +166,8 @@ function schemaFor(production: boolean) {
       .pipe(z.number().min(min, `expected a whole number ${min}-${max}`).max(max, `expected a whole number ${min}-${max}`));
   const url = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
 
-  return z.object({
+  return z
+    .object({
     NODE_ENV: z
       .enum(['development', 'test', 'production'], { error: 'expected development, test or production' })
       .default('development'),
@@ -171,6 +181,10 @@ function schemaFor(production: boolean) {
     DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL (unset it to use embedded PGlite)')
+      .optional(),
+    DATABASE_MIGRATION_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL (the owner role that runs the migrations)')
       .optional(),
     DATABASE_POOL: z
       .string()
@@ -250,20 +264,47 @@ function schemaFor(production: boolean) {
         }
         return [...new Set(hosts.map(normalHost))];
       }),
+    AUDIT_CHECKPOINT_KEY: z.string().optional(),
+    AUDIT_CHECKPOINT_INTERVAL: z
+      .string()
+      .default('1h')
+      .transform((s, ctx) => {
+        const seconds = parseDurationSeconds(s);
+        if (seconds === undefined || seconds < 60) {
+          ctx.addIssue({ code: 'custom', message: 'expected a duration of at least 60s, such as 15m, 1h or 1d' });
+          return z.NEVER;
+        }
+        return seconds;
+      }),
     // A clock an admin can move forward, for demonstrations and training; never in production.
     DEMO_CLOCK: production
       ? onOff()
           .default(false)
           .refine((on) => !on, 'DEMO_CLOCK cannot be on in production')
       : onOff().default(false),
-  }).superRefine((e, ctx) => {
-    if (e.TOKEN_TTL > e.TOKEN_MAX_TTL) ctx.addIssue({ code: 'custom', path: ['TOKEN_TTL'], message: 'must not be longer than TOKEN_MAX_TTL' });
-    if (e.SESSION_IDLE > e.SESSION_TTL) ctx.addIssue({ code: 'custom', path: ['SESSION_IDLE'], message: 'must not be longer than SESSION_TTL' });
-    if (e.OIDC_ISSUER && !e.OIDC_CLIENT_ID) ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'required when OIDC_ISSUER is set' });
-    if (!e.OIDC_ISSUER && (e.OIDC_CLIENT_ID || e.OIDC_CLIENT_SECRET || e.OIDC_AUDIENCE || e.OIDC_REDIRECT_URL)) {
-      ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'required when any other OIDC_ setting is set' });
-    }
-  });
+  })
+    .superRefine((e, ctx) => {
+      if (e.TOKEN_TTL > e.TOKEN_MAX_TTL) ctx.addIssue({ code: 'custom', path: ['TOKEN_TTL'], message: 'must not be longer than TOKEN_MAX_TTL' });
+      if (e.SESSION_IDLE > e.SESSION_TTL) ctx.addIssue({ code: 'custom', path: ['SESSION_IDLE'], message: 'must not be longer than SESSION_TTL' });
+      if (e.OIDC_ISSUER && !e.OIDC_CLIENT_ID) ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'required when OIDC_ISSUER is set' });
+      if (!e.OIDC_ISSUER && (e.OIDC_CLIENT_ID || e.OIDC_CLIENT_SECRET || e.OIDC_AUDIENCE || e.OIDC_REDIRECT_URL)) {
+        ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'required when any other OIDC_ setting is set' });
+      }
+      if (e.DATABASE_MIGRATION_URL === undefined) return;
+      if (e.DATABASE_URL === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['DATABASE_MIGRATION_URL'], message: 'needs DATABASE_URL (the runtime role) as well' });
+      } else if (!userOf(e.DATABASE_URL)) {
+        ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'must name its user (the runtime role) when DATABASE_MIGRATION_URL is set' });
+      }
+    });
+}
+
+function userOf(url: string): string {
+  try {
+    return new URL(url).username;
+  } catch {
+    return '';
+  }
 }
 
 /**
@@ -291,6 +332,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databaseMigrationUrl: e.DATABASE_MIGRATION_URL,
     databasePool: e.DATABASE_POOL,
     dataDir: e.DOUDI_DATA_DIR,
     logLevel: e.LOG_LEVEL,
@@ -327,6 +369,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           redirectUrl: e.OIDC_REDIRECT_URL,
         }
       : undefined,
+    auditCheckpointKey: e.AUDIT_CHECKPOINT_KEY,
+    auditCheckpointIntervalSeconds: e.AUDIT_CHECKPOINT_INTERVAL,
   };
 }
 

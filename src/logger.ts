@@ -8,6 +8,12 @@
  * `formatters.log`: those run *before* serializers (so they miss `req.url` built by Fastify's request
  * serializer, error stacks from the err serializer) and never see child-logger bindings. At the stream
  * every byte pino emits passes through one function, so nothing can slip past it.
+ *
+ * 3. Errors are logged without the data of the statement that failed (safeError): database drivers put the
+ *    query and its parameters (names, birth dates, diagnoses) on their errors (postgres.js `query`,
+ *    `parameters`; PGlite `query`, `params`; drizzle's wrapper repeats them in its message), and PostgreSQL's
+ *    `detail` quotes the failing row. Only an allow-list of fields is kept (SQLSTATE code, constraint, table,
+ *    column, …), and the message is cut before the parameters, with quoted values redacted.
  */
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { Config } from './config.js';
@@ -86,6 +92,59 @@ export function maskingStream(destination: DestinationStream): DestinationStream
   } as DestinationStream;
 }
 
+/** Error fields that carry no data: codes and names of database objects, never values. */
+const SAFE_ERROR_FIELDS = [
+  'code', 'severity', 'routine', 'errno', 'syscall', 'statusCode', 'rule',
+  'constraint', 'constraint_name', 'table', 'table_name', 'column', 'column_name', 'schema', 'schema_name',
+  'dataType', 'data_type_name', 'timerId',
+] as const;
+
+/** Identifiers PostgreSQL quotes in its messages: kept; any other quoted text may be a value and is redacted. */
+const QUOTED = /(?:\b(constraint|relation|column|table|index|type|function|schema|database|role|trigger|sequence|view|extension|channel|operator|savepoint|cursor|statement)\s*)?"(?:[^"]|"")*"/gi;
+
+/**
+ * A message safe to log: drizzle's "Failed query: <sql>\nparams: <values>" becomes "Failed query", and double-quoted
+ * text that is not an identifier (`invalid input syntax for type date: "1947-02-31"`) becomes "[redacted]".
+ */
+export function safeErrorMessage(message: string): string {
+  let text = message;
+  if (text.startsWith('Failed query:')) text = 'Failed query';
+  const params = text.search(/\n\s*params:/);
+  if (params >= 0) text = text.slice(0, params);
+  return text.replace(QUOTED, (all, word: string | undefined) => (word ? all : '"[redacted]"'));
+}
+
+/**
+ * An error (and its causes) as a log object without query text, parameters, detail or any other field that can
+ * hold personal data; the stack keeps its frames under the safe message. Used as pino's serializer for `err`,
+ * `error` and `cause`, so every logger of the process (request loggers, workers) logs errors this way.
+ */
+export function safeError(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return safeErrorMessage(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 5) return '[cause chain truncated]';
+  const e = value as Record<string, unknown> & { message?: unknown; stack?: unknown; name?: unknown; cause?: unknown };
+  // The class name, unless a bundle minified it (PGlite's errors are class "O", named "error").
+  const ctor = (value as object).constructor?.name ?? '';
+  const type = ctor.length > 2 && ctor !== 'Object' ? ctor : typeof e.name === 'string' && e.name ? e.name : 'Error';
+  const message = typeof e.message === 'string' ? safeErrorMessage(e.message) : undefined;
+  const out: Record<string, unknown> = { type };
+  if (message !== undefined) out.message = message;
+  for (const key of SAFE_ERROR_FIELDS) {
+    const v = e[key];
+    if (typeof v === 'string' || typeof v === 'number') out[key] = v;
+  }
+  if (typeof e.stack === 'string') {
+    const frames = e.stack.split('\n').filter((line) => /^\s+at /.test(line));
+    out.stack = [`${type}: ${message ?? ''}`, ...frames].join('\n');
+  }
+  if (e.cause !== undefined) out.cause = safeError(e.cause, depth + 1);
+  if (Array.isArray((e as { errors?: unknown }).errors)) {
+    out.errors = ((e as { errors: unknown[] }).errors).slice(0, 10).map((x) => safeError(x, depth + 1));
+  }
+  return out;
+}
+
 /** Paths pino replaces with "[redacted]" before a line is written. */
 export const redactPaths = [
   'authorization',
@@ -115,6 +174,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
     {
       level: config.logLevel,
       redact: { paths: redactPaths, censor: '[redacted]' },
+      serializers: { err: safeError, error: safeError, cause: safeError },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     maskingStream(destination ?? pino.destination({ dest: 1, sync: true })),

@@ -6,7 +6,7 @@
  * SIGTERM/SIGINT: finish the batch in progress, close the database, exit 0.
  */
 import { loadConfigOrExit } from './config.js';
-import { createDb, migrate } from './db/index.js';
+import { openDatabase } from './db/index.js';
 import { createLogger } from './logger.js';
 import { onShutdown } from './shutdown.js';
 import { startWorkers } from './scheduler/index.js';
@@ -20,8 +20,14 @@ async function main(): Promise<void> {
     logger.warn('DATABASE_URL is not set: the worker opens the embedded PGlite database, which only one process can hold. With `npm start` running, use WORKER=on there instead, or PostgreSQL.');
   }
 
-  const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: config.databasePool, logger });
-  await migrate(database);
+  // Migrations as the owner role when DATABASE_MIGRATION_URL is set; the process then runs as DATABASE_URL's role.
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    databaseMigrationUrl: config.databaseMigrationUrl,
+    dataDir: config.dataDir,
+    maxConnections: config.databasePool,
+    logger,
+  });
   logger.info({ database: database.kind }, 'migrations applied');
 
   // The engine, for the timers' effects; its HTTP app is never started.

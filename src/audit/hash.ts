@@ -33,7 +33,7 @@ export interface HashedAuditRecord extends AuditHashInput {
 
 export type ChainVerification =
   | { ok: true; count: number }
-  | { ok: false; count: number; brokenAtSeq: number; reason: string };
+  | { ok: false; count: number; brokenAtSeq: number; reason: string; caseId?: string };
 
 /**
  * JSON with object keys sorted (by UTF-16 code units) and no whitespace; Dates become ISO strings, undefined
@@ -161,4 +161,33 @@ export function verifyChain(records: readonly HashedAuditRecord[]): ChainVerific
     prev = record;
   }
   return { ok: true, count };
+}
+
+/**
+ * A chain read from the trail checked against the head its case row carries (cases.audit_seq / audit_head, written
+ * in the same statement as each record): a trail whose newest records were deleted still links up, but it no
+ * longer ends at the head. The failure names the case.
+ */
+export function verifyChainAgainstHead(
+  caseId: string,
+  records: readonly HashedAuditRecord[],
+  head: { seq: number; hash: string | null },
+): ChainVerification {
+  const chain = verifyChain(records);
+  if (!chain.ok) return { ...chain, caseId };
+  const last = records[records.length - 1];
+  const lastSeq = last?.seq ?? 0;
+  if (lastSeq !== head.seq) {
+    return {
+      ok: false, count: chain.count, brokenAtSeq: Math.min(lastSeq, head.seq) + 1, caseId,
+      reason: `the case row's audit head is record ${head.seq}, but the trail ends at record ${lastSeq} (records are missing)`,
+    };
+  }
+  if ((last?.hash ?? null) !== head.hash) {
+    return {
+      ok: false, count: chain.count, brokenAtSeq: lastSeq, caseId,
+      reason: `the hash of record ${lastSeq} does not match the case row's audit head (the chain was rewritten)`,
+    };
+  }
+  return chain;
 }

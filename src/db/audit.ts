@@ -1,7 +1,7 @@
 // The audit trail: one record per accepted event, hash-chained per case (see src/audit/hash.ts) and
 // append-only in the database (trigger in migrations/0001_audit_append_only.sql).
 import { asc, desc, eq } from 'drizzle-orm';
-import { chainNext, verifyChain, type AuditContent, type ChainVerification } from '../audit/hash.js';
+import { chainNext, verifyChain, verifyChainAgainstHead, type AuditContent, type ChainVerification } from '../audit/hash.js';
 import { auditRecords, cases, type AuditRecordRow } from './schema.js';
 import type { Db, Tx } from './types.js';
 import { isUuid } from './uuid.js';
@@ -38,7 +38,21 @@ export async function listAudit(tx: Db | Tx, caseId: string): Promise<AuditRecor
   return tx.select().from(auditRecords).where(eq(auditRecords.caseId, caseId)).orderBy(asc(auditRecords.seq));
 }
 
-/** Reads a case's chain and verifies it. */
+/**
+ * Reads a case's chain and verifies it: every record links to its predecessor and hashes to its content, and the
+ * chain ends at the head the case row carries (so deleting the newest records is found too). A record whose case
+ * row is missing is checked as a chain only.
+ */
 export async function verifyCaseAudit(tx: Db | Tx, caseId: string): Promise<ChainVerification> {
-  return verifyChain(await listAudit(tx, caseId));
+  if (!isUuid(caseId)) return verifyChain([]);
+  // One statement, so the head and the records are read from the same snapshot while commands go on.
+  const rows = await tx
+    .select({ record: auditRecords, headSeq: cases.auditSeq, headHash: cases.auditHead })
+    .from(cases)
+    .leftJoin(auditRecords, eq(auditRecords.caseId, cases.id))
+    .where(eq(cases.id, caseId))
+    .orderBy(asc(auditRecords.seq));
+  if (rows.length === 0) return verifyChain(await listAudit(tx, caseId));
+  const records = rows.flatMap((r) => (r.record ? [r.record] : []));
+  return verifyChainAgainstHead(caseId, records, { seq: rows[0].headSeq, hash: rows[0].headHash });
 }

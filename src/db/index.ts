@@ -21,3 +21,6 @@ export * from './sessions.js';
 export * from './securityLog.js';
 export * from './rateLimits.js';
 export * from './accounts.js';
+export * from './roles.js';
+export * from './open.js';
+export * from './checkpoints.js';

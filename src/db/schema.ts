@@ -420,3 +420,4 @@ export type NewIdempotency = typeof idempotencyKeys.$inferInsert;
 export * from './schemaTime.js';
 export * from './schemaCare.js';
 export * from './schemaAuth.js';
+export * from './schemaAudit.js';

@@ -14,6 +14,8 @@ import { DELIVERIES_CHANNEL, listen, TIMERS_CHANNEL } from '../db/listen.js';
 import type { HostLookup } from '../engine/webhookTarget.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../time/clock.js';
+import { loadCheckpointPrivateKey } from '../audit/checkpoint.js';
+import { createCheckpointWorker, type CheckpointWorker } from './checkpointWorker.js';
 import { createDeliveryWorker, type DeliveryWorkerOptions } from './deliveryWorker.js';
 import { createTimerWorker, type TimerFiring, type TimerWorkerOptions } from './timerWorker.js';
 
@@ -25,7 +27,7 @@ export interface StartWorkersDeps {
   /** The engine's clock (the service's, so a demo clock moves the workers too). */
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'workerBatch' | 'workerIdleMs'> & Partial<Pick<Config, 'webhookAllowHosts'>>;
+  config: Pick<Config, 'workerBatch' | 'workerIdleMs'> & Partial<Pick<Config, 'webhookAllowHosts' | 'auditCheckpointKey' | 'auditCheckpointIntervalSeconds'>>;
   /** Resolves webhook hosts (tests); node:dns lookup otherwise. */
   lookup?: HostLookup;
   /** Overrides, e.g. in tests. */
@@ -47,9 +49,26 @@ export function startWorkers(deps: StartWorkersDeps) {
     { db: deps.database.db, clock: deps.clock, logger: deps.logger, targets: { allowHosts: deps.config.webhookAllowHosts ?? [], ...(deps.lookup ? { lookup: deps.lookup } : {}) }, fetch: deps.fetch },
     { ...tuning, ...deps.deliveryOptions },
   );
+  // Audit checkpoints need the signing key; a key that cannot be read stops the start (it was meant to be used).
+  let checkpointWorker: CheckpointWorker | null = null;
+  if (deps.config.auditCheckpointKey) {
+    checkpointWorker = createCheckpointWorker({
+      db: deps.database.db,
+      clock: deps.clock,
+      logger: deps.logger,
+      privateKey: loadCheckpointPrivateKey(deps.config.auditCheckpointKey),
+      intervalMs: (deps.config.auditCheckpointIntervalSeconds ?? 3600) * 1000,
+    });
+  } else {
+    deps.logger.info('AUDIT_CHECKPOINT_KEY is not set: no signed audit checkpoints are written (see README, Audit checkpoints)');
+  }
   timerWorker.start();
   deliveryWorker.start();
-  deps.logger.info(tuning, 'scheduler started (timer worker, webhook delivery worker)');
+  checkpointWorker?.start();
+  deps.logger.info(
+    { ...tuning, ...(checkpointWorker ? { checkpointIntervalSeconds: deps.config.auditCheckpointIntervalSeconds ?? 3600 } : {}) },
+    `scheduler started (timer worker, webhook delivery worker${checkpointWorker ? ', audit checkpoint worker' : ''})`,
+  );
 
   let stopping = false;
   const handle = { kind: deps.database.kind ?? 'postgres', listen: deps.database.listen } as const;
@@ -73,13 +92,13 @@ export function startWorkers(deps: StartWorkersDeps) {
     stopped ??= (async () => {
       // UNLISTEN first, but never wait for a LISTEN still being set up (the database may be away).
       const settled = await Promise.race([Promise.all(unlisteners), new Promise<null>((r) => setTimeout(r, 1000, null).unref())]);
-      await Promise.all([...(settled ?? []).map((unlisten) => unlisten()), timerWorker.stop(), deliveryWorker.stop()]);
+      await Promise.all([...(settled ?? []).map((unlisten) => unlisten()), timerWorker.stop(), deliveryWorker.stop(), checkpointWorker?.stop()]);
       deps.logger.info('scheduler stopped');
     })();
     return stopped;
   }
 
-  return { stop, listening, timerWorker, deliveryWorker };
+  return { stop, listening, timerWorker, deliveryWorker, checkpointWorker };
 }
 
 export type Workers = ReturnType<typeof startWorkers>;
@@ -93,3 +112,4 @@ export {
   type DeliveryWorker,
   type DeliveryWorkerOptions,
 } from './deliveryWorker.js';
+export { createCheckpointWorker, type CheckpointWorker } from './checkpointWorker.js';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../src/audit/hash.js';
+import { chainNext, verifyChain } from '../../src/audit/hash.js';
 import { appendAudit, listAudit, verifyCaseAudit, type AuditAppend } from '../../src/db/audit.js';
 import { lockCase } from '../../src/db/cases.js';
 import { auditRecords } from '../../src/db/schema.js';
@@ -132,5 +132,68 @@ describe(`audit trail (${testDbKind()})`, () => {
     const copy = records.map((r) => ({ ...r }));
     copy[2].stateAfter = 'publicity';
     expect(verifyChain(copy)).toMatchObject({ ok: false, brokenAtSeq: 3 });
+  });
+});
+
+describe(`audit verify against the case row's head (${testDbKind()})`, () => {
+  let t: TestDb;
+  let userId: string;
+  beforeAll(async () => {
+    t = await createTestDb();
+    await seedRegions(t.db);
+    userId = (await seedEnumerator(t.db)).id;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  async function caseWithRecords(n: number): Promise<string> {
+    const id = (await seedCase(t.db, { villageCode: VILLAGES.sunjiagou, createdBy: userId })).case.id;
+    for (let i = 1; i <= n; i++) {
+      await t.db.transaction(async (tx) => {
+        await lockCase(tx, id);
+        await appendAudit(tx, {
+          caseId: id, eventType: i === 1 ? 'CREATE' : 'APPROVE', payload: { i }, actorId: userId, actorRole: 'reviewer',
+          stateBefore: i === 1 ? null : 'review', stateAfter: 'review', machineVersion: 1, at: new Date(Date.UTC(2026, 2, i)),
+        });
+      });
+    }
+    return id;
+  }
+
+  /** What someone who owns the table can do: switch the trigger off, delete, switch it on again. */
+  async function deleteNewest(caseId: string, fromSeq: number) {
+    await t.db.transaction(async (tx) => {
+      await tx.execute(sql`alter table audit_records disable trigger audit_records_append_only`);
+      await tx.execute(sql`delete from audit_records where case_id = ${caseId} and seq >= ${fromSeq}`);
+      await tx.execute(sql`alter table audit_records enable trigger audit_records_append_only`);
+    });
+  }
+
+  it('finds a deleted tail, naming the case', async () => {
+    const id = await caseWithRecords(4);
+    expect(await verifyCaseAudit(t.db, id)).toEqual({ ok: true, count: 4 });
+    await deleteNewest(id, 3);
+    // The two remaining records still link up: the chain alone says nothing is wrong.
+    expect(verifyChain(await listAudit(t.db, id))).toEqual({ ok: true, count: 2 });
+    const verdict = await verifyCaseAudit(t.db, id);
+    expect(verdict).toMatchObject({ ok: false, count: 2, brokenAtSeq: 3, caseId: id });
+    expect(verdict.ok || verdict.reason).toMatch(/head is record 4, but the trail ends at record 2/);
+  });
+
+  it('finds a whole trail deleted', async () => {
+    const id = await caseWithRecords(2);
+    await deleteNewest(id, 1);
+    expect(await verifyCaseAudit(t.db, id)).toMatchObject({ ok: false, count: 0, brokenAtSeq: 1, caseId: id });
+  });
+
+  it('finds a newest record replaced by one chained to the same predecessor', async () => {
+    const id = await caseWithRecords(3);
+    const records = await listAudit(t.db, id);
+    await deleteNewest(id, 3);
+    const forged = chainNext({ seq: 2, hash: records[1].hash }, { ...records[2], payload: { forged: true } });
+    await t.db.insert(auditRecords).values(forged);
+    expect(verifyChain(await listAudit(t.db, id))).toEqual({ ok: true, count: 3 });
+    expect(await verifyCaseAudit(t.db, id)).toMatchObject({ ok: false, brokenAtSeq: 3, caseId: id });
   });
 });

@@ -25,6 +25,8 @@ describe(`migrations (${testDbKind()})`, () => {
       ),
     ).map((r) => r.table_name);
     expect(tables).toEqual([
+      'audit_checkpoint_heads',
+      'audit_checkpoints',
       'audit_records',
       'calendar_days',
       'calendar_years',
@@ -72,6 +74,16 @@ describe(`migrations (${testDbKind()})`, () => {
       await t.db.execute(sql`select tgname from pg_trigger where tgrelid = 'security_log'::regclass and not tgisinternal order by tgname`),
     ).map((r) => r.tgname);
     expect(securityLog).toEqual(['security_log_append_only', 'security_log_no_truncate']);
+  });
+
+  it('makes the checkpoint tables append-only too', async () => {
+    const hex = 'a'.repeat(64);
+    await t.db.execute(sql`insert into audit_checkpoints values (1, 0, now(), 0, 0, ${hex}, ${hex}, 'sig')`);
+    await t.db.execute(sql`insert into audit_checkpoint_heads values (1, gen_random_uuid(), 1, ${hex})`);
+    for (const table of ['audit_checkpoints', 'audit_checkpoint_heads']) {
+      await expect(t.db.execute(sql.raw(`delete from ${table}`))).rejects.toMatchObject({ cause: { message: `${table} is append-only: DELETE refused` } });
+      await expect(t.db.execute(sql.raw(`truncate ${table}`))).rejects.toMatchObject({ cause: { message: `${table} is append-only: TRUNCATE refused` } });
+    }
   });
 
   it('answers ping', async () => {

@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createDb, type DbHandle } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
+import { openDatabase } from '../../src/db/open.js';
 
 /** On PostgreSQL, `url` names the test database (e.g. to reach it through a proxy). */
 export type TestDb = DbHandle & { url?: string };
@@ -76,6 +77,64 @@ export async function createTestDatabaseUrl(): Promise<{ url: string | undefined
         await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       } finally {
         await admin.end();
+      }
+    },
+  };
+}
+
+/**
+ * PostgreSQL only: a fresh database owned by a new owner role, migrated as that role through openDatabase (which
+ * grants a second new role, the runtime role, its rights), and the runtime role's handle — the way production runs
+ * with DATABASE_MIGRATION_URL and DATABASE_URL. Roles are cluster-wide: both get random names and are dropped with
+ * the database on close. `owner` is a handle as the owner role (what a migration can do).
+ */
+export async function createRoleTestDb(): Promise<TestDb & { owner: DbHandle; ownerUrl: string; roles: { owner: string; runtime: string } }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('createRoleTestDb needs DATABASE_URL (a PostgreSQL superuser)');
+  const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const roles = { owner: `doudi_own_${suffix}`, runtime: `doudi_run_${suffix}` };
+  const name = `doudi_r_${suffix}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  const urlAs = (user: string) => {
+    const u = new URL(url);
+    u.username = user;
+    u.password = '';
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  const drop = async () => {
+    await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.unsafe(`DROP ROLE IF EXISTS "${roles.runtime}"`);
+    await admin.unsafe(`DROP ROLE IF EXISTS "${roles.owner}"`);
+    await admin.end();
+  };
+  let runtime: DbHandle | undefined;
+  let owner: DbHandle | undefined;
+  try {
+    await admin.unsafe(`CREATE ROLE "${roles.owner}" LOGIN`);
+    await admin.unsafe(`CREATE ROLE "${roles.runtime}" LOGIN`);
+    await admin.unsafe(`CREATE DATABASE "${name}" OWNER "${roles.owner}"`);
+    runtime = await openDatabase({ databaseUrl: urlAs(roles.runtime), databaseMigrationUrl: urlAs(roles.owner), dataDir: 'unused', maxConnections: TEST_PG_POOL });
+    owner = await createDb({ databaseUrl: urlAs(roles.owner), dataDir: 'unused', maxConnections: 1 });
+  } catch (error) {
+    await runtime?.close();
+    await drop();
+    throw error;
+  }
+  const runtimeHandle = runtime;
+  const ownerHandle = owner;
+  return {
+    ...runtimeHandle,
+    url: urlAs(roles.runtime),
+    ownerUrl: urlAs(roles.owner),
+    owner: ownerHandle,
+    roles,
+    close: async () => {
+      try {
+        await runtimeHandle.close();
+        await ownerHandle.close();
+      } finally {
+        await drop();
       }
     },
   };

@@ -95,8 +95,10 @@ export const testLookup: HostLookup = async (host) => {
   return found;
 };
 
-export async function startService(opts: { env?: Record<string, string>; viaDatabase?: (created: TestDb) => Promise<DbHandle> } = {}) {
-  const created = await createTestDb();
+export async function startService(
+  opts: { env?: Record<string, string>; viaDatabase?: (created: TestDb) => Promise<DbHandle>; createDatabase?: () => Promise<TestDb> } = {},
+) {
+  const created = await (opts.createDatabase ?? createTestDb)();
   // A second handle on the same database (e.g. through a wire-counting proxy); closed before the test database.
   const database: DbHandle = opts.viaDatabase ? { ...(await opts.viaDatabase(created)) } : created;
   if (opts.viaDatabase) {

@@ -45,6 +45,9 @@ describe('loadConfig', () => {
       corsOrigins: [],
       oidc: undefined,
       webhookAllowHosts: [],
+      databaseMigrationUrl: undefined,
+      auditCheckpointKey: undefined,
+      auditCheckpointIntervalSeconds: 3600,
     });
   });
 
@@ -105,6 +108,32 @@ describe('loadConfig', () => {
       expect(issue.key, bad).toBe('WEBHOOK_ALLOW_HOSTS');
       expect(issue.message, bad).toMatch(/^expected a comma-separated list of host names or IP addresses: /);
     }
+  });
+
+  it('DATABASE_MIGRATION_URL: the owner role, only with a DATABASE_URL that names the runtime role', () => {
+    const both = loadConfig({ DATABASE_URL: 'postgres://doudi_app:pw@db/doudi', DATABASE_MIGRATION_URL: 'postgres://doudi_owner:pw2@db/doudi' });
+    expect(both).toMatchObject({ databaseUrl: 'postgres://doudi_app:pw@db/doudi', databaseMigrationUrl: 'postgres://doudi_owner:pw2@db/doudi' });
+    expect(configError({ DATABASE_MIGRATION_URL: 'postgres://doudi_owner:pw2@db/doudi' }).issues).toEqual([
+      { key: 'DATABASE_MIGRATION_URL', message: 'needs DATABASE_URL (the runtime role) as well' },
+    ]);
+    expect(configError({ DATABASE_URL: 'postgres://db/doudi', DATABASE_MIGRATION_URL: 'postgres://o@db/doudi' }).issues).toEqual([
+      { key: 'DATABASE_URL', message: 'must name its user (the runtime role) when DATABASE_MIGRATION_URL is set' },
+    ]);
+    const bad = configError({ DATABASE_URL: 'postgres://a@db/x', DATABASE_MIGRATION_URL: 'mysql://owner:secret-pw@db/x' });
+    expect(bad.issues.map((i) => i.key)).toEqual(['DATABASE_MIGRATION_URL']);
+    expect(bad.message).not.toContain('secret-pw');
+  });
+
+  it('AUDIT_CHECKPOINT_KEY and AUDIT_CHECKPOINT_INTERVAL', () => {
+    expect(loadConfig({ AUDIT_CHECKPOINT_KEY: '/etc/doudi/checkpoint.pem', AUDIT_CHECKPOINT_INTERVAL: '15m' })).toMatchObject({
+      auditCheckpointKey: '/etc/doudi/checkpoint.pem',
+      auditCheckpointIntervalSeconds: 900,
+    });
+    expect(configError({ AUDIT_CHECKPOINT_INTERVAL: '10s' }).issues).toEqual([
+      { key: 'AUDIT_CHECKPOINT_INTERVAL', message: 'expected a duration of at least 60s, such as 15m, 1h or 1d (got "10s")' },
+    ]);
+    const secret = configError({ AUDIT_CHECKPOINT_KEY: '-----BEGIN PRIVATE KEY-----', PORT: 'x' });
+    expect(secret.message).not.toContain('BEGIN PRIVATE KEY');
   });
 
   it('DATABASE_POOL: a whole number 1-200, else an error naming the key and the value', () => {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, maskIdNumbers, maskLogLine } from '../../src/logger.js';
+import { createLogger, maskIdNumbers, maskLogLine, safeErrorMessage } from '../../src/logger.js';
 
 // A valid GB 11643 number (check character included) for a person born 1950-01-01 in 411282 灵宝市.
 const ID = '41128219500101123X';
@@ -81,5 +81,33 @@ describe('masking', () => {
     const line = '{"level":30,"msg":"hello"}\n';
     expect(maskLogLine(line)).toBe(line);
     expect(maskLogLine(`plain ${ID2}\n`)).toBe(`plain ${MASKED2}\n`);
+  });
+});
+
+describe('errors in the log carry no statement data', () => {
+  it('drops query, parameters and detail, and cuts drizzle’s message before its params', () => {
+    const { logger, output } = capture();
+    const driver = Object.assign(new Error('invalid input syntax for type date: "1951-02-30"'), {
+      code: '22007', severity: 'ERROR', table_name: 'members',
+      query: 'insert into members (name, birth_date) values ($1, $2)',
+      parameters: ['王秀英', '1951-02-30'], params: ['王秀英'], detail: 'Failing row contains (王秀英, 慢性肾炎).',
+    });
+    const wrapped = Object.assign(new Error('Failed query: insert into members (name) values ($1)\nparams: 王秀英,慢性肾炎'), {
+      query: 'insert into members (name) values ($1)', params: ['王秀英', '慢性肾炎'], cause: driver,
+    });
+    logger.error({ err: wrapped }, 'request failed');
+    logger.warn({ cause: driver }, 'refused');
+    const text = output();
+    for (const secret of ['王秀英', '慢性肾炎', '1951-02-30', 'values ($1']) expect(text).not.toContain(secret);
+    const line = JSON.parse(text.split('\n')[0]);
+    expect(line.err).toMatchObject({ message: 'Failed query', cause: { code: '22007', table_name: 'members' } });
+    expect(line.err.cause.message).toBe('invalid input syntax for type date: "[redacted]"');
+    expect(line.err.stack).toMatch(/^Error: Failed query\n\s+at /);
+  });
+
+  it('keeps the names of database objects', () => {
+    expect(safeErrorMessage('new row for relation "members" violates check constraint "members_sex_check"')).toBe(
+      'new row for relation "members" violates check constraint "members_sex_check"',
+    );
   });
 });
