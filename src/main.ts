@@ -39,11 +39,11 @@ async function main(): Promise<void> {
     logger.info({ counts }, 'empty database: demo data seeded (SEED_DEMO=off to skip)');
   }
 
-  // The scheduler (timers, reminders, webhook outbox) runs in this process unless WORKER=off (then run
-  // `npm run worker` separately, as many as wanted: they share the work through SKIP LOCKED).
   // Demo users have a password printed in the README: a production system must not have them.
   await checkDemoUsers(config, engine.accounts, logger);
 
+  // The scheduler (timers, reminders, webhook outbox) runs in this process unless WORKER=off (then run
+  // `npm run worker` separately, as many as wanted: they share the work through SKIP LOCKED).
   const workers = config.worker ? startWorkers({ database, engine, clock, logger, config }) : null;
 
   await app.listen({ port: config.port, host: config.host });

@@ -72,6 +72,19 @@ describe.skipIf(testDbKind() !== 'postgres')('database roles: owner migrates, ru
     expect(await refusal(run.execute(sql`truncate audit_records, cases cascade`))).toMatch(/42501 permission denied/);
   });
 
+  it('signs people in as the runtime role; the security log is append-only to it', async () => {
+    const created = await s.as('admin', 'POST', '/users', { username: 'role-clerk', displayName: '某某', roles: ['officer'], jurisdiction: '411282' });
+    expect(created.status).toBe(201);
+    const wrong = await s.app.inject({ method: 'POST', url: '/auth/token', payload: { username: 'role-clerk', password: 'not-the-password-1' } });
+    expect(wrong.statusCode).toBe(401); // counted in rate_limit_hits, recorded in security_log
+    const signedIn = await s.app.inject({ method: 'POST', url: '/auth/sign-in', payload: { username: 'role-clerk', password: created.body.initialPassword } });
+    expect(signedIn.statusCode).toBe(200); // a sessions row; the counts given back
+    const run = s.database.db;
+    expect(await refusal(run.execute(sql`update security_log set action = 'sign_out'`))).toMatch(/42501 permission denied for table security_log/);
+    expect(await refusal(run.execute(sql`delete from security_log`))).toMatch(/42501 permission denied/);
+    expect(await refusal(run.execute(sql`truncate security_log`))).toMatch(/42501 permission denied/);
+  });
+
   it('refuses DROP TABLE, DISABLE TRIGGER and DROP TRIGGER: the runtime role is not the owner', async () => {
     const run = s.database.db;
     expect(await refusal(run.execute(sql`alter table audit_records disable trigger audit_records_append_only`))).toMatch(/42501 must be owner of table audit_records/);
@@ -85,9 +98,8 @@ describe.skipIf(testDbKind() !== 'postgres')('database roles: owner migrates, ru
   });
 
   it('gives tables a later migration creates sensible rights: ordinary ones at once, append-only ones INSERT and SELECT', async () => {
-    // What a later migration (as the owner) does: an ordinary table, and the security log, append-only.
+    // What a later migration (as the owner) does: an ordinary table, and an append-only one.
     await db.owner.db.execute(sql`create table later_things (id serial primary key, note text)`);
-    await db.owner.db.execute(sql`create table security_log (id bigserial primary key, at timestamptz not null default now(), what text not null)`);
     await db.owner.db.execute(sql`create table later_journal (id bigserial primary key, what text)`);
     await db.owner.db.execute(sql`create trigger later_journal_append_only before update or delete on later_journal
       for each row execute function append_only_refuse_change()`);
@@ -101,10 +113,10 @@ describe.skipIf(testDbKind() !== 'postgres')('database roles: owner migrates, ru
     expect((await grantRuntimeRole(db.owner.db, db.roles.runtime)).appendOnly).toEqual(
       ['audit_checkpoint_heads', 'audit_checkpoints', 'audit_records', 'later_journal', 'security_log'],
     );
-    await run.execute(sql`insert into security_log (what) values ('sign-in')`);
-    expect(((await run.execute(sql`select count(*)::int as n from security_log`)) as unknown as { n: number }[])[0].n).toBe(1);
-    for (const table of ['security_log', 'later_journal', 'audit_checkpoints']) {
-      expect(await refusal(run.execute(sql.raw(`update ${table} set id = id`)))).toMatch(/42501 permission denied/);
+    await run.execute(sql`insert into later_journal (what) values ('sign-in')`);
+    expect(((await run.execute(sql`select count(*)::int as n from later_journal`)) as unknown as { n: number }[])[0].n).toBe(1);
+    for (const [table, column] of [['security_log', 'seq'], ['later_journal', 'id'], ['audit_checkpoints', 'id']]) {
+      expect(await refusal(run.execute(sql.raw(`update ${table} set ${column} = ${column}`)))).toMatch(/42501 permission denied/);
       expect(await refusal(run.execute(sql.raw(`delete from ${table}`)))).toMatch(/42501 permission denied/);
       expect(await refusal(run.execute(sql.raw(`truncate ${table}`)))).toMatch(/42501 permission denied/);
     }
