@@ -196,17 +196,7 @@ function schemaFor(production: boolean) {
     LOG_LEVEL: z.enum(logLevels, { error: `expected one of ${logLevels.join(', ')}` }).default('info'),
     JWT_SECRET: production ? jwtSecret : jwtSecret.optional(),
     JWT_ISSUER: z.string().default('doudi'),
-    TOKEN_TTL: z
-      .string()
-      .default('12h')
-      .transform((s, ctx) => {
-        const seconds = parseDurationSeconds(s);
-        if (seconds === undefined) {
-          ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 30m, 12h or 7d' });
-          return z.NEVER;
-        }
-        return seconds;
-      }),
+    TOKEN_TTL: duration('12h'),
     REVIEW_CHAIN: z
       .string()
       .default('village,township,county')

@@ -29,6 +29,7 @@ import {
   userConflictField,
   type ReviewLevel,
   type Role,
+  type SecurityAction,
   type SecurityEntry,
   type SecurityLogRow,
   type Tx,
@@ -159,6 +160,21 @@ export function createAccounts(deps: Pick<EngineDeps, 'db' | 'clock' | 'sessionP
     await appendSecurityLog(tx, { ...entry, at: clock.now() });
   }
 
+  /** An entry a user causes about their own account (signing in and out, a token, their password). */
+  function logOwn(tx: Tx, action: SecurityAction, user: Pick<UserRow, 'id' | 'username' | 'jurisdiction'>, origin: RequestOrigin, details?: Record<string, unknown>) {
+    return log(tx, {
+      action,
+      actorId: user.id,
+      actorUsername: user.username,
+      subjectId: user.id,
+      subjectUsername: user.username,
+      scope: user.jurisdiction,
+      ip: origin.ip,
+      requestId: origin.requestId,
+      details,
+    });
+  }
+
   // ---- sign-in -------------------------------------------------------------------------------------------
 
   /**
@@ -170,17 +186,8 @@ export function createAccounts(deps: Pick<EngineDeps, 'db' | 'clock' | 'sessionP
     const user = await findUserByUsername(db, username);
     const check = await verifyPassword(password, user?.passwordHash);
     if (!user || !check.ok || !user.active) {
-      await db.transaction((tx) =>
-        log(tx, {
-          action: 'sign_in.failed',
-          subjectId: user?.id ?? null,
-          subjectUsername: user?.username ?? null,
-          scope: user?.jurisdiction ?? '',
-          ...origin,
-          // Never the attempted username of an unknown user: people type their password into it.
-          details: { reason: !user ? 'unknown_user' : !user.active ? 'inactive' : 'wrong_password' },
-        }),
-      );
+      // Never the attempted username of an unknown user: people type their password into it.
+      await logAttempt('sign_in.failed', user, origin, { reason: !user ? 'unknown_user' : !user.active ? 'inactive' : 'wrong_password' });
       throw errors.invalidCredentials();
     }
     if (check.needsRehash) {
@@ -190,15 +197,13 @@ export function createAccounts(deps: Pick<EngineDeps, 'db' | 'clock' | 'sessionP
   }
 
   async function recordLockout(username: string, origin: RequestOrigin): Promise<void> {
-    const user = await findUserByUsername(db, username);
+    await logAttempt('sign_in.locked', await findUserByUsername(db, username), origin);
+  }
+
+  /** A sign-in attempt, about a user who may not exist (then it belongs to no jurisdiction). */
+  async function logAttempt(action: 'sign_in.failed' | 'sign_in.locked', user: UserRow | null, origin: RequestOrigin, details?: Record<string, unknown>) {
     await db.transaction((tx) =>
-      log(tx, {
-        action: 'sign_in.locked',
-        subjectId: user?.id ?? null,
-        subjectUsername: user?.username ?? null,
-        scope: user?.jurisdiction ?? '',
-        ...origin,
-      }),
+      log(tx, { action, subjectId: user?.id ?? null, subjectUsername: user?.username ?? null, scope: user?.jurisdiction ?? '', ...origin, details }),
     );
   }
 
@@ -216,17 +221,7 @@ export function createAccounts(deps: Pick<EngineDeps, 'db' | 'clock' | 'sessionP
       if (origin.previous) await deleteSession(tx, sha256(origin.previous));
       await deleteExpiredSessions(tx, now);
       await insertSession(tx, { idHash: sha256(secret), userId: user.id, createdAt: now, lastSeenAt: now, expiresAt, csrfSecret, ip: origin.ip ?? null });
-      await log(tx, {
-        action: 'sign_in.succeeded',
-        actorId: user.id,
-        actorUsername: user.username,
-        subjectId: user.id,
-        subjectUsername: user.username,
-        scope: user.jurisdiction,
-        ip: origin.ip,
-        requestId: origin.requestId,
-        details: { via: origin.via, session: true },
-      });
+      await logOwn(tx, 'sign_in.succeeded', user, origin, { via: origin.via, session: true });
     });
     return { cookie: secret, csrfToken: csrf.create(csrfSecret), expiresAt, user };
   }
@@ -246,26 +241,12 @@ export function createAccounts(deps: Pick<EngineDeps, 'db' | 'clock' | 'sessionP
   async function endSession(cookie: string, who: Principal | null, origin: RequestOrigin): Promise<void> {
     await db.transaction(async (tx) => {
       await deleteSession(tx, sha256(cookie));
-      if (who) {
-        await log(tx, { action: 'sign_out', actorId: who.id, actorUsername: who.username, subjectId: who.id, subjectUsername: who.username, scope: who.region, ...origin });
-      }
+      if (who) await logOwn(tx, 'sign_out', { id: who.id, username: who.username, jurisdiction: who.region }, origin);
     });
   }
 
   async function recordTokenIssued(user: UserRow, origin: RequestOrigin & { via: string }): Promise<void> {
-    await db.transaction((tx) =>
-      log(tx, {
-        action: 'token.issued',
-        actorId: user.id,
-        actorUsername: user.username,
-        subjectId: user.id,
-        subjectUsername: user.username,
-        scope: user.jurisdiction,
-        ip: origin.ip,
-        requestId: origin.requestId,
-        details: { via: origin.via },
-      }),
-    );
+    await db.transaction((tx) => logOwn(tx, 'token.issued', user, origin, { via: origin.via }));
   }
 
   /**
@@ -286,7 +267,7 @@ export function createAccounts(deps: Pick<EngineDeps, 'db' | 'clock' | 'sessionP
       if (!locked) throw errors.accountInactive();
       const row = await updateAccount(tx, userId, { passwordHash, mustChangePassword: false, tokenVersion: locked.tokenVersion + 1, updatedAt: clock.now() });
       await deleteUserSessions(tx, userId, origin.keepSession ? sha256(origin.keepSession) : undefined);
-      await log(tx, { action: 'user.password_changed', actorId: userId, actorUsername: user.username, subjectId: userId, subjectUsername: user.username, scope: user.jurisdiction, ip: origin.ip, requestId: origin.requestId });
+      await logOwn(tx, 'user.password_changed', user, origin);
       return row;
     });
     forgetUser(userId);

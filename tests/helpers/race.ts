@@ -41,59 +41,47 @@ export async function lockHolder(database: Pick<DbHandle, 'db'>): Promise<LockHo
       where datname = ${dbName} and wait_event_type = 'Lock' and pid <> pg_backend_pid()`;
     return r.n as number;
   }
+  const hold: LockHolder['hold'] = async (lock) => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const lockHeld = new Promise<void>((r) => (locked = r));
+    const tx = holder.begin(async (t) => {
+      await lock(t);
+      locked();
+      await released;
+    });
+    await Promise.race([lockHeld, tx]);
+    return {
+      async waitFor(n) {
+        const deadline = Date.now() + 15_000;
+        let blocked = 0;
+        while ((blocked = await waiting()) < n) {
+          if (Date.now() > deadline) throw new Error(`only ${blocked} of ${n} service transactions waited for a lock`);
+          await new Promise((r) => setImmediate(r));
+        }
+        return blocked;
+      },
+      async release() {
+        release();
+        await tx;
+      },
+    };
+  };
+
   return {
     async raced(lock, mustBlock, requests) {
-      let release!: () => void;
-      const released = new Promise<void>((r) => (release = r));
-      let locked!: () => void;
-      const lockHeld = new Promise<void>((r) => (locked = r));
-      const tx = holder.begin(async (t) => {
-        await lock(t);
-        locked();
-        await released;
-      });
-      await Promise.race([lockHeld, tx]);
+      const held = await hold(lock);
       const pending = requests();
       let blocked = 0;
       try {
-        const deadline = Date.now() + 15_000;
-        while ((blocked = await waiting()) < mustBlock) {
-          if (Date.now() > deadline) throw new Error(`only ${blocked} of ${mustBlock} service transactions waited for the lock`);
-          await new Promise((r) => setImmediate(r));
-        }
+        blocked = await held.waitFor(mustBlock);
       } finally {
-        release();
-        await tx;
+        await held.release();
       }
       return { results: await Promise.all(pending), blocked };
     },
-    async hold(lock) {
-      let release!: () => void;
-      const released = new Promise<void>((r) => (release = r));
-      let locked!: () => void;
-      const lockHeld = new Promise<void>((r) => (locked = r));
-      const tx = holder.begin(async (t) => {
-        await lock(t);
-        locked();
-        await released;
-      });
-      await Promise.race([lockHeld, tx]);
-      return {
-        async waitFor(n) {
-          const deadline = Date.now() + 15_000;
-          let blocked = 0;
-          while ((blocked = await waiting()) < n) {
-            if (Date.now() > deadline) throw new Error(`only ${blocked} of ${n} service transactions waited for a lock`);
-            await new Promise((r) => setImmediate(r));
-          }
-          return blocked;
-        },
-        async release() {
-          release();
-          await tx;
-        },
-      };
-    },
+    hold,
     close: () => holder.end({ timeout: 5 }),
   };
 }
