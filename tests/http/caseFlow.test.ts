@@ -16,7 +16,9 @@ async function send(who: TestUser, caseId: string, body: object, headers: Record
 
 describe('the Sun household over HTTP', () => {
   it('goes from survey to placement in centralized support', async () => {
-    const created = await svc.as('enumerator', 'POST', '/households', sunSurvey());
+    const survey = sunSurvey();
+    const idNumbers = survey.members.map((m) => m.idNumber);
+    const created = await svc.as('enumerator', 'POST', '/households', survey);
     expect(created.status).toBe(201);
     const caseId = created.body.caseId;
     expect(created.headers.location).toBe(`/cases/${caseId}`);
@@ -83,13 +85,14 @@ describe('the Sun household over HTTP', () => {
       'APPROVE', 'APPROVE', 'APPROVE', 'NOTICE_PERIOD_ENDED', 'PLACE',
     ]);
     expect(audit.body.records[0].payload.members[0].idNumber).toMatch(/^411282\*{10}/);
-    expect(JSON.stringify(audit.body)).not.toMatch(/\d{17}[\dX]/);
+    // Exactly the household's numbers (a pattern of 18 digits also turns up inside SHA-256 hashes now and then).
+    for (const id of idNumbers) expect(JSON.stringify(audit.body)).not.toContain(id);
     expect((await svc.as('supervisor', 'GET', `/cases/${caseId}/audit/verify`)).body).toEqual({ ok: true, count: 11 });
     // The machine definition is served for clients that draw the path.
     const machine = await svc.as('supervisor', 'GET', '/machines/case');
     expect(machine.body).toMatchObject({ id: 'case', version: 1 });
     expect(machine.body.mermaid).toContain('stateDiagram-v2');
     // No ID number in any log line.
-    expect(svc.logLines.join('\n')).not.toMatch(/(?<!\d)\d{17}[\dX](?!\d)/);
+    for (const id of idNumbers) expect(svc.logLines.join('\n')).not.toContain(id);
   });
 });
