@@ -1,4 +1,5 @@
-// The production build: bundles the two entry points (src/main.ts → dist/main.js, src/worker.ts → dist/worker.js)
+// The production build: bundles the entry points (src/main.ts → dist/main.js, src/worker.ts → dist/worker.js, and
+// the create-admin command, src/cli/createAdmin.ts → dist/cli/createAdmin.js)
 // with esbuild. Packages stay external (`packages: 'external'`): node_modules is resolved at run time as usual,
 // so only our own code (src/, machines/) is bundled. It takes well under a second, and `npm start` / `npm run worker`
 // run it every time, so dist/ is never stale.
@@ -16,7 +17,7 @@ const outdir = join(root, 'dist');
 const started = performance.now();
 const result = await build({
   absWorkingDir: root,
-  entryPoints: ['src/main.ts', 'src/worker.ts'],
+  entryPoints: ['src/main.ts', 'src/worker.ts', 'src/cli/createAdmin.ts'],
   outdir,
   bundle: true,
   packages: 'external',
@@ -37,4 +38,4 @@ for (const file of result.outputFiles) {
   writeFileSync(tmp, file.contents);
   renameSync(tmp, file.path);
 }
-console.error(`build: dist/main.js, dist/worker.js in ${Math.round(performance.now() - started)} ms`);
+console.error(`build: dist/main.js, dist/worker.js, dist/cli/createAdmin.js in ${Math.round(performance.now() - started)} ms`);

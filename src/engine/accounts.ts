@@ -454,6 +454,36 @@ export function createAccounts(deps: Pick<EngineDeps, 'db' | 'clock' | 'sessionP
     return { user: accountView(user), temporaryPassword: password };
   }
 
+  /**
+   * The first administrator of an installation (nobody can sign in yet to create one): `npm run create-admin`
+   * on the server, with access to the database. A random initial password, to be changed at first sign-in,
+   * returned this once; recorded in the security log as done from the command line.
+   */
+  async function bootstrapAdmin(input: { username: string; displayName: string; jurisdiction: string }, origin: RequestOrigin = {}) {
+    const initial = generatePassword();
+    const passwordHash = await hashPassword(initial);
+    const now = clock.now();
+    const user = await withConflicts(() =>
+      db.transaction(async (tx) => {
+        const row = await createAccount(tx, {
+          username: input.username,
+          displayName: input.displayName,
+          kind: 'person',
+          roles: ['admin'],
+          reviewLevel: null,
+          jurisdiction: input.jurisdiction,
+          passwordHash,
+          mustChangePassword: true,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await log(tx, { action: 'user.created', actorUsername: 'command line', ...subjectOf(row), ...origin, details: { via: 'create-admin', roles: row.roles, jurisdiction: row.jurisdiction } });
+        return row;
+      }),
+    );
+    return { user: accountView(user), initialPassword: initial };
+  }
+
   async function securityLog(admin: Principal, query: { subjectId?: string; beforeSeq?: number; limit: number }) {
     assertAdmin(admin);
     const rows = await listSecurityLog(db, { prefix: admin.region, subjectId: query.subjectId, beforeSeq: query.beforeSeq, limit: query.limit });
@@ -478,6 +508,7 @@ export function createAccounts(deps: Pick<EngineDeps, 'db' | 'clock' | 'sessionP
     updateUser,
     setActive,
     resetPassword,
+    bootstrapAdmin,
     securityLog,
     countDemoUsers: () => countDemoUsers(db),
     sessionPolicy: policy,
