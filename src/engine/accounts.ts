@@ -27,6 +27,7 @@ import {
   touchSession,
   updateAccount,
   userConflictField,
+  verifySecurityLog,
   type ReviewLevel,
   type Role,
   type SecurityAction,
@@ -490,7 +491,15 @@ export function createAccounts(deps: Pick<EngineDeps, 'db' | 'clock' | 'sessionP
     return rows.map(securityLogView);
   }
 
+  /** The security log's whole chain: one chain for every jurisdiction, so only a province-wide admin checks it. */
+  async function verifySecurityLogChain(admin: Principal) {
+    assertAdmin(admin);
+    if (admin.region.length > 2) throw errors.forbidden({ jurisdiction: admin.region.slice(0, 2) }, 'The security log is one chain for the whole installation: a province-wide admin verifies it');
+    return verifySecurityLog(db);
+  }
+
   return {
+    verifySecurityLogChain,
     forgetUser,
     authenticateUser,
     loadUser,

@@ -368,6 +368,7 @@ describe('the security log', () => {
     expect((await svc.as('mcAdmin', 'GET', `/security-log?subjectId=${p.id}`)).body.items).toEqual([]);
   });
 
+  // Last in the file: it breaks the chain on purpose.
   it('is append-only and hash-chained', async () => {
     await createPerson();
     const db = svc.database.db;
@@ -381,6 +382,15 @@ describe('the security log', () => {
     expect(await refusal(sql`truncate security_log`)).toMatch(/append-only: TRUNCATE refused/);
     const verified = await verifySecurityLog(db);
     expect(verified.ok).toBe(true);
+    const viaApi = await svc.as('provinceAdmin', 'GET', '/security-log/verify');
+    expect(viaApi.body).toEqual({ ok: true, count: verified.count });
+    expect((await svc.as('admin', 'GET', '/security-log/verify')).status).toBe(403); // a county admin sees part of the chain only
+
+    // Someone with the owner's rights switches the trigger off and rewrites an entry: the chain says where.
+    await db.execute(sql`alter table security_log disable trigger security_log_append_only`);
+    await db.execute(sql`update security_log set actor_username = 'someone-else' where seq = 2`);
+    await db.execute(sql`alter table security_log enable trigger security_log_append_only`);
+    expect((await svc.as('provinceAdmin', 'GET', '/security-log/verify')).body).toEqual({ ok: false, count: 1, brokenAtSeq: 2 });
     const [{ n }] = rows<{ n: number }>(await db.execute(sql`select count(*)::int as n from security_log`));
     expect(verified.count).toBe(n);
   });

@@ -190,5 +190,21 @@ export function userRoutes(engine: Engine) {
       },
       async (request) => ({ items: await accounts.securityLog(request.principal, request.query) }),
     );
+
+    app.get(
+      '/security-log/verify',
+      {
+        ...admin,
+        schema: {
+          tags: ['users'],
+          summary: 'Check the security log’s hash chain from its first entry (province-wide admins)',
+          response: {
+            200: z.object({ ok: z.boolean(), count: z.number().int(), brokenAtSeq: z.number().int().optional() }),
+            ...errorsDoc,
+          },
+        },
+      },
+      async (request) => accounts.verifySecurityLogChain(request.principal),
+    );
   };
 }
