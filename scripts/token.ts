@@ -28,7 +28,7 @@ async function fromDatabase(config: Config, username: string): Promise<(Principa
     const row = await findUserByUsername(database.db, username);
     if (!row) return undefined;
     if (!row.active) throw new Error(`user ${username} is deactivated`);
-    return { id: row.id, username: row.username, roles: row.roles, level: row.reviewLevel ?? null, region: row.jurisdiction, tokenVersion: row.tokenVersion };
+    return { ...principalOf(row), tokenVersion: row.tokenVersion };
   } finally {
     await database.close();
   }

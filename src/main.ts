@@ -3,7 +3,7 @@
  * Shuts down gracefully on SIGINT/SIGTERM: stop accepting requests, drain, close the database.
  */
 import { loadConfigOrExit } from './config.js';
-import { openDatabase } from './db/index.js';
+import { openConfiguredDatabase } from './db/index.js';
 import { createLogger } from './logger.js';
 import { onShutdown } from './shutdown.js';
 import { isEmptyDatabase, seedDemo } from './seed/index.js';
@@ -20,13 +20,7 @@ async function main(): Promise<void> {
   }
 
   // Migrations as the owner role when DATABASE_MIGRATION_URL is set; the process then runs as DATABASE_URL's role.
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    databaseMigrationUrl: config.databaseMigrationUrl,
-    dataDir: config.dataDir,
-    maxConnections: config.databasePool,
-    logger,
-  });
+  const database = await openConfiguredDatabase(config, { logger });
   logger.info({ database: database.kind }, 'migrations applied');
 
   const service = createService({ config, logger, database, clock: systemClock });

@@ -6,7 +6,7 @@
  * SIGTERM/SIGINT: finish the batch in progress, close the database, exit 0.
  */
 import { loadConfigOrExit } from './config.js';
-import { openDatabase } from './db/index.js';
+import { openConfiguredDatabase } from './db/index.js';
 import { createLogger } from './logger.js';
 import { onShutdown } from './shutdown.js';
 import { startWorkers } from './scheduler/index.js';
@@ -21,13 +21,7 @@ async function main(): Promise<void> {
   }
 
   // Migrations as the owner role when DATABASE_MIGRATION_URL is set; the process then runs as DATABASE_URL's role.
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    databaseMigrationUrl: config.databaseMigrationUrl,
-    dataDir: config.dataDir,
-    maxConnections: config.databasePool,
-    logger,
-  });
+  const database = await openConfiguredDatabase(config, { logger });
   logger.info({ database: database.kind }, 'migrations applied');
 
   // The engine, for the timers' effects; its HTTP app is never started.

@@ -6,7 +6,7 @@
  * works after `npm ci --omit=dev`.
  */
 import { loadConfigOrExit } from '../config.js';
-import { openDatabase, type DbHandle } from '../db/index.js';
+import { openConfiguredDatabase, type DbHandle } from '../db/index.js';
 import { createAccounts } from '../engine/accounts.js';
 import { isAppError } from '../errors.js';
 import { systemClock } from '../time/clock.js';
@@ -43,7 +43,7 @@ export async function createAdmin(database: Pick<DbHandle, 'db'>, args: string[]
 
 async function main(): Promise<number> {
   const config = loadConfigOrExit(process.env);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, databaseMigrationUrl: config.databaseMigrationUrl, dataDir: config.dataDir, maxConnections: 1 });
+  const database = await openConfiguredDatabase(config, { maxConnections: 1 });
   try {
     return await createAdmin(database, process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l) });
   } finally {

@@ -4,6 +4,7 @@
 // With DATABASE_MIGRATION_URL (PostgreSQL) the migrations run on a connection of their own as that URL's role,
 // the owner, which then grants the runtime role — DATABASE_URL's user — its rights (src/db/roles.ts); the handle
 // returned connects as the runtime role. Without it, one URL (or PGlite) does both, as before.
+import type { Config } from '../config.js';
 import { createDb, type DbLogger, type DbHandle } from './client.js';
 import { migrate } from './migrate.js';
 import { grantRuntimeRole, userOfUrl } from './roles.js';
@@ -52,4 +53,18 @@ export async function openDatabase(options: OpenOptions): Promise<DbHandle> {
     throw error;
   }
   return database;
+}
+
+/** The database of a process (the service, a worker, a command) as its configuration names it. */
+export function openConfiguredDatabase(
+  config: Pick<Config, 'databaseUrl' | 'databaseMigrationUrl' | 'dataDir' | 'databasePool'>,
+  options: { logger?: DbLogger; maxConnections?: number } = {},
+): Promise<DbHandle> {
+  return openDatabase({
+    databaseUrl: config.databaseUrl,
+    databaseMigrationUrl: config.databaseMigrationUrl,
+    dataDir: config.dataDir,
+    maxConnections: options.maxConnections ?? config.databasePool,
+    logger: options.logger,
+  });
 }

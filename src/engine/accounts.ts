@@ -322,8 +322,8 @@ export function createAccounts(deps: Pick<EngineDeps, 'db' | 'clock' | 'sessionP
 
   async function listUsers(admin: Principal, query: { after?: string; limit: number; active?: boolean; within?: string }) {
     assertAdmin(admin);
-    const prefix = query.within && query.within.startsWith(admin.region) ? query.within : admin.region;
     if (query.within && !query.within.startsWith(admin.region)) throw errors.forbidden({ jurisdiction: query.within });
+    const prefix = query.within ?? admin.region;
     const rows = await listAccounts(db, { prefix, after: query.after, limit: query.limit + 1, active: query.active });
     const page = rows.slice(0, query.limit);
     return { items: page.map(accountView), nextAfter: rows.length > query.limit ? page[page.length - 1].username : null };

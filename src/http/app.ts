@@ -165,12 +165,14 @@ function registerProtections(app: App, deps: AppDeps): void {
   if (config.corsOrigins.length) {
     app.register(fastifyCors, { origin: config.corsOrigins, credentials: false, allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'], exposedHeaders: ['etag', 'location', 'x-request-id', 'retry-after'] });
   }
+  const perMinute = (request: { routeOptions: { config: { public?: boolean } } }) =>
+    request.routeOptions.config.public ? config.rateLimitPublicPerMinute : config.rateLimitPerMinute;
   app.register(fastifyRateLimit, {
     global: true,
     store: rateLimitStore(deps.db, deps.wallClock),
     timeWindow: 60_000,
-    max: (request) => (request.routeOptions.config.public ? config.rateLimitPublicPerMinute : config.rateLimitPerMinute),
-    allowList: (request) => (request.routeOptions.config.public ? config.rateLimitPublicPerMinute : config.rateLimitPerMinute) === 0,
+    max: perMinute,
+    allowList: (request) => perMinute(request) === 0,
     keyGenerator: (request) => `req:${request.ip}`,
     errorResponseBuilder: (_request, context) => errors.rateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
   });

@@ -209,14 +209,14 @@ function ownTokenProblem(err: unknown): string {
   }
 }
 
+/** The Secure flag for this request's cookies: COOKIE_SECURE, where 'auto' means "the request came over https". */
+export function cookieIsSecure(request: FastifyRequest, setting: Config['cookieSecure']): boolean {
+  return setting === 'on' || (setting === 'auto' && request.protocol === 'https');
+}
+
 /** Sets or clears the session cookie. */
 export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, secure: Config['cookieSecure'], value: string | null, maxAgeSeconds = 0): void {
-  const options = {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    secure: secure === 'on' || (secure === 'auto' && request.protocol === 'https'),
-  };
+  const options = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: cookieIsSecure(request, secure) };
   if (value === null) reply.clearCookie(SESSION_COOKIE, options);
   else reply.setCookie(SESSION_COOKIE, value, { ...options, maxAge: maxAgeSeconds });
 }

@@ -11,7 +11,6 @@
  * county's evaluator, reviewer, caseworker, supervisor and administrator over the whole county (6 digits).
  */
 import type { NewUser, ReviewLevel, Role } from '../db/index.js';
-import type { Principal } from '../engine/types.js';
 import { PLACES } from './regions.js';
 
 export interface DemoUser {
@@ -145,9 +144,8 @@ export function demoUser(username: string): DemoUser {
   return u;
 }
 
-export function principalOf(u: Pick<DemoUser, 'id' | 'username' | 'roles' | 'reviewLevel' | 'jurisdiction'>): Principal {
-  return { id: u.id, username: u.username, roles: [...u.roles], level: u.reviewLevel, region: u.jurisdiction };
-}
+/** A user's principal (the same mapping the service makes from a user record). */
+export { principalOf } from '../engine/accounts.js';
 
 /**
  * The password of every demo person (listed in the README). Demo users exist only when demo data is seeded,

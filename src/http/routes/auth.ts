@@ -16,7 +16,7 @@ import { refundHit, type UserRow } from '../../db/index.js';
 import type { Engine } from '../../engine/index.js';
 import { errors } from '../../errors.js';
 import type { App } from '../app.js';
-import { setSessionCookie, signToken } from '../auth.js';
+import { cookieIsSecure, setSessionCookie, signToken } from '../auth.js';
 import { SIGN_IN_KEY_PREFIX } from '../rateLimitStore.js';
 import { errorResponse } from '../schemas/common.js';
 
@@ -87,7 +87,7 @@ export function authRoutes(engine: Engine, config: Config, oidc: Oidc | null) {
     async function passwordSignIn(request: FastifyRequest, body: z.infer<typeof credentials>): Promise<UserRow> {
       const limits = await Promise.all([perAccount(request), perAddress(request)]);
       const over = limits.find((l) => !l.isAllowed && l.isExceeded);
-      if (over && !over.isAllowed) {
+      if (over && !over.isAllowed /* narrows the type: allowList is off for these limits */) {
         await accounts.recordLockout(body.username, origin(request));
         throw errors.tooManyAttempts(Math.max(1, over.ttlInSeconds));
       }
@@ -216,7 +216,7 @@ export function authRoutes(engine: Engine, config: Config, oidc: Oidc | null) {
           path: '/auth/oidc',
           httpOnly: true,
           sameSite: 'lax',
-          secure: config.cookieSecure === 'on' || (config.cookieSecure === 'auto' && request.protocol === 'https'),
+          secure: cookieIsSecure(request, config.cookieSecure),
           signed: true,
           maxAge: 600,
         });
