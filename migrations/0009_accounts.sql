@@ -46,22 +46,25 @@ CREATE INDEX "sessions_user_idx" ON "sessions" USING btree ("user_id");--> state
 CREATE INDEX "sessions_expires_idx" ON "sessions" USING btree ("expires_at");--> statement-breakpoint
 ALTER TABLE "users" ADD CONSTRAINT "users_external_id_unique" UNIQUE("external_id");--> statement-breakpoint
 ALTER TABLE "users" ADD CONSTRAINT "users_kind_check" CHECK ("users"."kind" in ('person', 'service'));--> statement-breakpoint
--- security_log is append-only like audit_records: refuse UPDATE and DELETE row by row, and TRUNCATE by a statement trigger.
-CREATE FUNCTION "security_log_refuse_change"() RETURNS trigger
+-- One trigger function for every append-only table from here on (audit_records keeps its own from 0001). A table
+-- guarded by it is also treated as append-only by the runtime role's grants (src/db/roles.ts): INSERT and SELECT only.
+-- security_log is the first: UPDATE and DELETE refused row by row, TRUNCATE by a statement trigger.
+CREATE FUNCTION "append_only_refuse_change"() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  RAISE EXCEPTION 'security_log is append-only: % refused', TG_OP
-    USING ERRCODE = 'raise_exception';
+  RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'raise_exception',
+          HINT = 'Append a new row; never change or remove an old one.';
 END;
 $$;
 --> statement-breakpoint
 CREATE TRIGGER "security_log_append_only"
   BEFORE UPDATE OR DELETE ON "security_log"
-  FOR EACH ROW EXECUTE FUNCTION "security_log_refuse_change"();
+  FOR EACH ROW EXECUTE FUNCTION "append_only_refuse_change"();
 --> statement-breakpoint
 CREATE TRIGGER "security_log_no_truncate"
   BEFORE TRUNCATE ON "security_log"
-  FOR EACH STATEMENT EXECUTE FUNCTION "security_log_refuse_change"();
+  FOR EACH STATEMENT EXECUTE FUNCTION "append_only_refuse_change"();
 --> statement-breakpoint
 -- Every process caches users (src/engine/accounts.ts); a change to a user tells them all to forget it.
 CREATE FUNCTION "users_notify_change"() RETURNS trigger
