@@ -18,6 +18,7 @@ import { timerRoutes } from './http/routes/timers.js';
 import { overdueRoutes } from './http/routes/overdue.js';
 import { timeSettingsRoutes } from './http/routes/timeSettings.js';
 import { authRoutes } from './http/routes/auth.js';
+import { registerConsole } from './console/index.js';
 import { userRoutes } from './http/routes/users.js';
 import { createOidc, type Oidc } from './auth/oidc.js';
 import { listen, USERS_CHANNEL } from './db/listen.js';
@@ -78,6 +79,8 @@ export function createService(deps: ServiceDeps) {
       if (demoClock) await demoClockRoutes(demoClock)(api);
     },
   });
+
+  registerConsole(app, { engine, config: deps.config });
 
   // Every process forgets a changed user at once (NOTIFY from the users trigger); '' = reconnected, forget all.
   const unlisten = listen(deps.database, USERS_CHANNEL, (id) => engine.accounts.forgetUser(id), deps.logger);

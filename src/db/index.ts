@@ -24,3 +24,4 @@ export * from './accounts.js';
 export * from './roles.js';
 export * from './open.js';
 export * from './checkpoints.js';
+export * from './caseSearch.js';

@@ -159,7 +159,7 @@ function registerProtections(app: App, deps: AppDeps): void {
   const { config } = deps;
   app.register(fastifyHelmet, {
     // The API answers JSON; the console's pages (same origin) load their scripts and styles from here only.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"] } },
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"], upgradeInsecureRequests: null } },
     hsts: config.nodeEnv === 'production',
   });
   if (config.corsOrigins.length) {

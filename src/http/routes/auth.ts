@@ -12,12 +12,12 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Oidc } from '../../auth/oidc.js';
 import type { Config } from '../../config.js';
-import { refundHit, type UserRow } from '../../db/index.js';
+import type { UserRow } from '../../db/index.js';
 import type { Engine } from '../../engine/index.js';
 import { errors } from '../../errors.js';
 import type { App } from '../app.js';
 import { cookieIsSecure, setSessionCookie, signToken } from '../auth.js';
-import { SIGN_IN_KEY_PREFIX } from '../rateLimitStore.js';
+import { createPasswordSignIn } from '../signIn.js';
 import { errorResponse } from '../schemas/common.js';
 
 const SSO_COOKIE = 'doudi_sso';
@@ -64,37 +64,7 @@ export function authRoutes(engine: Engine, config: Config, oidc: Oidc | null) {
   const accounts = engine.accounts;
 
   return async function register(app: App) {
-    const window = config.signInWindowSeconds * 1000;
-    const perAccount = app.createRateLimit({
-      max: config.signInMaxFailures,
-      timeWindow: window,
-      allowList: () => false,
-      keyGenerator: (request) => `${SIGN_IN_KEY_PREFIX}account:${String((request.body as { username?: string }).username ?? '').trim().toLowerCase()}`,
-    });
-    const perAddress = app.createRateLimit({
-      max: config.signInMaxFailuresPerAddress,
-      timeWindow: window,
-      allowList: () => false,
-      keyGenerator: (request) => `${SIGN_IN_KEY_PREFIX}address:${request.ip}`,
-    });
-
-    /**
-     * The password check behind both sign-in routes, with its failure limits. Every attempt first takes a hit
-     * from both counters (one atomic upsert each), and a right password gives it back: so parallel guesses
-     * cannot slip past the limit between a check and a count — at most SIGN_IN_MAX_FAILURES passwords of an
-     * account are ever tried per window.
-     */
-    async function passwordSignIn(request: FastifyRequest, body: z.infer<typeof credentials>): Promise<UserRow> {
-      const limits = await Promise.all([perAccount(request), perAddress(request)]);
-      const over = limits.find((l) => !l.isAllowed && l.isExceeded);
-      if (over && !over.isAllowed /* narrows the type: allowList is off for these limits */) {
-        await accounts.recordLockout(body.username, origin(request));
-        throw errors.tooManyAttempts(Math.max(1, over.ttlInSeconds));
-      }
-      const user = await accounts.checkPassword(body.username, body.password, origin(request));
-      await Promise.all(limits.map((l) => refundHit(engine.deps.db, l.key)));
-      return user;
-    }
+    const passwordSignIn = createPasswordSignIn(app, engine, config);
 
     app.post(
       '/auth/sign-in',

@@ -1,0 +1,27 @@
+// The menu each role sees. Showing a link is a convenience: every page checks the role again through the engine.
+import type { Principal } from '../engine/types.js';
+import { CONSOLE } from './session.js';
+
+export interface NavItem {
+  href: string;
+  label: string;
+  current: boolean;
+}
+
+const ITEMS: { path: string; label: string; roles?: string[] }[] = [
+  { path: '/', label: '待办' },
+  { path: '/cases', label: '案件查询' },
+  { path: '/survey', label: '入户普查', roles: ['enumerator'] },
+  { path: '/revisits', label: '回访', roles: ['visitor'] },
+  { path: '/supervise', label: '督办', roles: ['supervisor'] },
+  { path: '/admin', label: '管理', roles: ['admin'] },
+];
+
+export function navFor(principal: Principal, url: string): NavItem[] {
+  const path = url.split('?')[0].slice(CONSOLE.length) || '/';
+  return ITEMS.filter((i) => !i.roles || i.roles.some((r) => principal.roles.includes(r as Principal['roles'][number]))).map((i) => ({
+    href: `${CONSOLE}${i.path}`,
+    label: i.label,
+    current: i.path === '/' ? path === '/' : path.startsWith(i.path),
+  }));
+}
