@@ -118,16 +118,34 @@ export async function materialize(db: Db, a: number, b: number): Promise<void> {
       m.birth_date, m.sex, m.relation, m.labour_capacity, m.disabilities, m.serious_illness, m.severe_mental_disorder,
       m.self_care, m.categories, m.created_at
     from bench_plan p join bench_templates bt on bt.t = p.t join members m on m.household_id = bt.household_id where ${range}`);
-  await exec(db, `insert into cases (id, household_id, machine_id, machine_version, snapshot, state, review_level, row_version,
-      village_code, township_code, county_code, deadline_key, deadline_at, application_deadline_at, opened_at, updated_at,
-      closed, placement_mode, facility_id, guardian_id)
-    select p.case_id, p.household_id, c.machine_id, c.machine_version,
-      bench_rewrite(c.snapshot::text, bt.rewrite_from,
-        array[p.case_id::text, '"' || p.village_code || '"', p.member_ids[1]::text, p.member_ids[2]::text])::jsonb,
-      c.state, c.review_level, c.row_version, p.village_code, left(p.village_code, 9), left(p.village_code, 6),
-      c.deadline_key, c.deadline_at, c.application_deadline_at, c.opened_at, c.updated_at,
-      c.closed, c.placement_mode, c.facility_id, c.guardian_id
-    from bench_plan p join bench_templates bt on bt.t = p.t join cases c on c.id = bt.case_id where ${range}`);
+  // Case numbers as the command path gives them: the next ones of each county's counter for the year of opening
+  // (China time), the counters moved past them in the same statement.
+  await exec(db, `with src as (
+      select p.n, p.case_id, p.household_id, p.village_code, p.member_ids, bt.rewrite_from, c.machine_id, c.machine_version,
+        c.snapshot, c.state, c.review_level, c.row_version, c.deadline_key, c.deadline_at, c.application_deadline_at,
+        c.opened_at, c.updated_at, c.closed, c.placement_mode, c.facility_id, c.guardian_id,
+        left(p.village_code, 6) as county, extract(year from c.opened_at at time zone 'Asia/Shanghai')::int as yr
+      from bench_plan p join bench_templates bt on bt.t = p.t join cases c on c.id = bt.case_id where ${range}
+    ), numbered as (
+      select src.*, coalesce(k.last, 0) + row_number() over (partition by src.county, src.yr order by src.n) as seq
+      from src left join case_number_counters k on k.county_code = src.county and k.year = src.yr
+    ), ins as (
+      insert into cases (id, household_id, machine_id, machine_version, snapshot, state, review_level, row_version,
+        village_code, township_code, county_code, deadline_key, deadline_at, application_deadline_at, opened_at, updated_at,
+        closed, placement_mode, facility_id, guardian_id, case_number)
+      select s.case_id, s.household_id, s.machine_id, s.machine_version,
+        bench_rewrite(s.snapshot::text, s.rewrite_from,
+          array[s.case_id::text, '"' || s.village_code || '"', s.member_ids[1]::text, s.member_ids[2]::text])::jsonb,
+        s.state, s.review_level, s.row_version, s.village_code, left(s.village_code, 9), s.county,
+        s.deadline_key, s.deadline_at, s.application_deadline_at, s.opened_at, s.updated_at,
+        s.closed, s.placement_mode, s.facility_id, s.guardian_id,
+        s.county || '-' || s.yr || '-' || lpad(s.seq::text, greatest(6, length(s.seq::text)), '0')
+      from numbered s
+      returning county_code
+    )
+    insert into case_number_counters as k (county_code, year, last)
+    select county, yr, max(seq) from numbered where exists (select 1 from ins) group by county, yr
+    on conflict (county_code, year) do update set last = greatest(k.last, excluded.last)`);
   // The one-open-case-per-person guarantee: the bulk people of cases that hold their residents are enrolled.
   await exec(db, `insert into resident_enrolments (id_number, case_id, member_id)
     select m.id_number, c.id, m.id from bench_plan p join cases c on c.id = p.case_id join members m on m.household_id = c.household_id

@@ -5,7 +5,8 @@
  * statements in the same pipelined batch, sent with COMMIT.
  */
 import type { HashedAuditRecord } from '../audit/hash.js';
-import type { Stmt } from './session.js';
+import { CASE_NUMBER_TIME_ZONE } from '../domain/caseNumber.js';
+import type { Row, Stmt } from './session.js';
 
 /** The mirror columns and snapshot a command sets on its case. */
 export interface CaseFields {
@@ -106,6 +107,19 @@ export interface CaseWrite {
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const json = (v: unknown) => JSON.stringify(v ?? null);
 
+/**
+ * A new case's number (src/domain/caseNumber.ts): the next of its county ($31, the village code) and year (the
+ * command's clock time $14, in China time), an upsert whose row lock is held until COMMIT — surveys in one county
+ * take their numbers one after another, in the last round trip only, and a survey that rolls back (a lost race on a
+ * resident) gives its number back. Every other counter is left alone.
+ */
+const TAKE_CASE_NUMBER = `insert into case_number_counters as k (county_code, year, last)
+    values (left($31::text, 6), extract(year from $14::text::timestamptz at time zone '${CASE_NUMBER_TIME_ZONE}')::int, 1)
+    on conflict (county_code, year) do update set last = k.last + 1
+    returning county_code, year, last`;
+/** The number of the counter row `num` took: 411282-2026-000123, at least 6 digits of sequence. */
+const CASE_NUMBER_OF_NUM = `num.county_code || '-' || num.year || '-' || lpad(num.last::text, greatest(6, length(num.last::text)), '0')`;
+
 /** The case's new state, audit record and timers; inserts the case when it is new. */
 function caseStatement(w: CaseWrite): Stmt {
   const f = w.fields;
@@ -146,23 +160,24 @@ function caseStatement(w: CaseWrite): Stmt {
     w.expectedRowVersion === null
       ? `insert into cases (id, household_id, machine_id, machine_version, snapshot, state, review_level, closed, placement_mode,
             facility_id, guardian_id, deadline_key, deadline_at, application_deadline_at, opened_at, updated_at, village_code,
-            township_code, county_code, audit_seq, audit_head)
+            township_code, county_code, audit_seq, audit_head, case_number)
           select $1::uuid, $30::uuid, $2::text, $3::int, $4::text::jsonb, $5::text, $6::text, $7::text::boolean, $8::text,
             $9::uuid, $10::uuid, $11::text, $12::text::timestamptz, $13::text::timestamptz, $14::text::timestamptz, $14::text::timestamptz,
-            $31::text, left($31::text, 9), left($31::text, 6), $15::int, $16::text
+            $31::text, left($31::text, 9), left($31::text, 6), $15::int, $16::text, ${CASE_NUMBER_OF_NUM}
+          from num
           where $17::int is null
-          returning id`
+          returning id, case_number`
       : `update cases set machine_id = $2::text, machine_version = $3::int, snapshot = $4::text::jsonb, state = $5::text,
             review_level = $6::text, closed = $7::text::boolean, placement_mode = $8::text, facility_id = $9::uuid, guardian_id = $10::uuid,
             deadline_key = $11::text, deadline_at = $12::text::timestamptz, application_deadline_at = $13::text::timestamptz,
             updated_at = $14::text::timestamptz, row_version = row_version + 1, audit_seq = $15::int, audit_head = $16::text
           where id = $1::uuid and row_version = $17::int
-          returning id`;
+          returning id, case_number`;
   if (w.expectedRowVersion === null) {
     params.push(w.create!.household.id, w.create!.household.villageCode);
   }
   return {
-    text: `with upd as (${write}),
+    text: `with ${w.expectedRowVersion === null ? `num as (${TAKE_CASE_NUMBER}),` : ''} upd as (${write}),
       audit as (
         insert into audit_records (case_id, seq, event_type, payload, actor_id, actor_role, state_before, state_after,
           machine_version, request_id, client_request_id, at, prev_hash, hash)
@@ -183,7 +198,8 @@ function caseStatement(w: CaseWrite): Stmt {
         on conflict (case_id, key) where status <> 'cancelled' do nothing
         returning id)
       -- 1 / 0 when the case was not written: the transaction aborts rather than commit a command half-done.
-      select 1 / (select count(*)::int from upd) as written, (select count(*) from audit)::int as audited`,
+      select 1 / (select count(*)::int from upd) as written, (select count(*) from audit)::int as audited,
+        (select case_number from upd) as case_number`,
     params,
   };
 }
@@ -213,6 +229,17 @@ function membersInsert(householdId: string, members: readonly MemberWrite[]): St
 
 /** The statements of a command's write, in order; they go with COMMIT in one round trip. */
 export function caseWriteStatements(w: CaseWrite): Stmt[] {
+  return caseWriteBatch(w).stmts;
+}
+
+export interface CaseWriteBatch {
+  stmts: Stmt[];
+  /** The case's number, from the rows of `stmts` (the case statement returns it: a new case's is taken there). */
+  caseNumberOf(rows: readonly Row[][]): string;
+}
+
+/** caseWriteStatements, and where in their rows the case's number comes back. */
+export function caseWriteBatch(w: CaseWrite): CaseWriteBatch {
   const out: Stmt[] = [];
   if (w.create) {
     const h = w.create.household;
@@ -232,7 +259,7 @@ export function caseWriteStatements(w: CaseWrite): Stmt[] {
     out.push({ text: 'delete from members where household_id = $1::uuid', params: [r.householdId] });
     if (r.members.length > 0) out.push(membersInsert(r.householdId, r.members));
   }
-  out.push(caseStatement(w));
+  const caseAt = out.push(caseStatement(w)) - 1;
   if (w.enrolment === 'enrol') {
     // The primary key refuses a person another open case holds (RESIDENT_CONSTRAINT below): the transaction
     // rolls back and the engine plans the command again, which then finds the other case and refuses.
@@ -271,7 +298,14 @@ export function caseWriteStatements(w: CaseWrite): Stmt[] {
       params: [i.actorId, i.key, w.caseId, i.requestHash, String(i.statusCode), json(i.response), i.createdAt.toISOString()],
     });
   }
-  return out;
+  return {
+    stmts: out,
+    caseNumberOf(rows) {
+      const n = rows[caseAt]?.[0]?.case_number;
+      if (typeof n !== 'string') throw new Error(`case ${w.caseId}: the write returned no case number`);
+      return n;
+    },
+  };
 }
 
 /** The primary key whose violation means "another request with this Idempotency-Key committed first". */

@@ -32,6 +32,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
+import { CASE_NUMBER_PATTERN, CASE_NUMBER_TIME_ZONE } from '../domain/caseNumber.js';
 import { REGION_LEVELS, type RegionLevel } from '../domain/regions.js';
 
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -294,8 +295,12 @@ export const cases = pgTable(
     // before the first record.
     auditSeq: integer('audit_seq').notNull().default(0),
     auditHead: char('audit_head', { length: 64 }),
+    // The readable number, 411282-2026-000123 (src/domain/caseNumber.ts): taken from case_number_counters in the
+    // survey's transaction; the console shows it and uses it in URLs. Never changes.
+    caseNumber: text('case_number').notNull(),
   },
   (t) => [
+    uniqueIndex('cases_case_number_unique').on(t.caseNumber),
     index('cases_county_state_idx').on(t.countyCode, t.state),
     index('cases_state_deadline_idx').on(t.state, t.deadlineAt),
     index('cases_village_idx').on(t.villageCode),
@@ -318,6 +323,34 @@ export const cases = pgTable(
     check('cases_county_code_check', sql`${t.countyCode} = left(${t.villageCode}, 6)`),
     check('cases_row_version_check', sql`${t.rowVersion} >= 1`),
     check('cases_audit_head_check', sql`(${t.auditSeq} = 0) = (${t.auditHead} is null)`),
+    check('cases_case_number_check', sql`${t.caseNumber} ~ ${sql.raw(`'${CASE_NUMBER_PATTERN}'`)}`),
+    // The number names the case's county and the year of its opening in China time.
+    check('cases_case_number_county_check', sql`left(${t.caseNumber}, 6) = ${t.countyCode}`),
+    check(
+      'cases_case_number_year_check',
+      sql`substr(${t.caseNumber}, 8, 4) = to_char(${t.openedAt} at time zone ${sql.raw(`'${CASE_NUMBER_TIME_ZONE}'`)}, 'YYYY')`,
+    ),
+  ],
+);
+
+/**
+ * The last case number taken per county and year (China time): a survey's insert into cases takes the next one
+ * with an upsert on this row (src/db/commandWrites.ts), whose lock it holds until COMMIT, so surveys in one county
+ * take their numbers one after another and a rolled-back survey gives its number back. Written only there (and by
+ * the backfill of migration 0016_case_numbers).
+ */
+export const caseNumberCounters = pgTable(
+  'case_number_counters',
+  {
+    countyCode: varchar('county_code', { length: 6 }).notNull(),
+    year: integer('year').notNull(),
+    last: integer('last').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'case_number_counters_pk', columns: [t.countyCode, t.year] }),
+    check('case_number_counters_county_check', sql`${t.countyCode} ~ '^[0-9]{6}$'`),
+    check('case_number_counters_year_check', sql`${t.year} between 1000 and 9999`),
+    check('case_number_counters_last_check', sql`${t.last} >= 1`),
   ],
 );
 
@@ -411,6 +444,7 @@ export type MemberRow = typeof members.$inferSelect;
 export type NewMember = typeof members.$inferInsert;
 export type CaseRow = typeof cases.$inferSelect;
 export type NewCase = typeof cases.$inferInsert;
+export type CaseNumberCounterRow = typeof caseNumberCounters.$inferSelect;
 export type ResidentEnrolmentRow = typeof residentEnrolments.$inferSelect;
 export type AuditRecordRow = typeof auditRecords.$inferSelect;
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;

@@ -28,11 +28,17 @@ export interface SqlSession {
   batch(stmts: readonly Stmt[]): Promise<Row[][]>;
 }
 
-/** What a transaction's body hands back: statements to run with COMMIT in the last round trip, and a result. */
-export interface TransactionEnd<T> {
-  final: readonly Stmt[];
-  result: T;
-}
+/**
+ * What a transaction's body hands back: statements to run with COMMIT in the last round trip, and a result —
+ * or, when the result needs what those statements return (RETURNING), a function of their rows, called once
+ * the transaction has committed.
+ */
+export type TransactionEnd<T> =
+  | { final: readonly Stmt[]; result: T }
+  | { final: readonly Stmt[]; resultOf: (finalRows: Row[][]) => T };
+
+/** The transaction's result from its end and the rows of its final statements (one array per statement). */
+export const endResult = <T>(end: TransactionEnd<T>, finalRows: Row[][]): T => ('resultOf' in end ? end.resultOf(finalRows) : end.result);
 
 export interface CommandDb {
   /**
@@ -89,13 +95,15 @@ function postgresCommandDb(sql: Sql): CommandDb {
         },
       };
       try {
-        const { final, result } = await body(session);
+        const end = await body(session);
+        const { final } = end;
         // COMMIT travels with the last batch: whatever happens to it, the transaction ends there (a failed
         // statement makes COMMIT a rollback; a lost connection makes the server roll back).
+        const skip = open ? 0 : 1;
         const last = open ? [...final, COMMIT] : [BEGIN, ...final, COMMIT]; // nothing read: one round trip in all
         open = false;
-        await send(conn, last);
-        return result;
+        const rows = await send(conn, last);
+        return endResult(end, rows.slice(skip, skip + final.length));
       } catch (err) {
         // Still open after a refusal of the plan or a failed load statement: roll back before the connection
         // goes back to the pool. Not when the connection itself failed — there is nothing left to roll back,
@@ -156,9 +164,9 @@ function pgliteCommandDb(pg: PGlite): CommandDb {
     },
     async transaction(body) {
       return pg.transaction(async (tx) => {
-        const { final, result } = await body({ batch: (stmts) => send(tx, stmts) });
-        if (final.length > 0) await send(tx, final);
-        return result;
+        const end = await body({ batch: (stmts) => send(tx, stmts) });
+        const rows = end.final.length > 0 ? await send(tx, end.final) : [];
+        return endResult(end, rows);
       });
     },
   };

@@ -21,6 +21,8 @@ import type { Principal } from './types.js';
 export function summary(c: CaseSummary) {
   return {
     id: c.id,
+    // The readable number people see and type (411282-2026-000123); the id stays the API's key.
+    caseNumber: c.caseNumber,
     householdId: c.householdId,
     state: c.state,
     reviewLevel: c.reviewLevel,

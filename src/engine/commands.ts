@@ -13,7 +13,8 @@
  * duplicate resident whose other case is outside the caller's jurisdiction, where the refusal's report to that
  * case's supervisors (and only it) is written. A write that loses a race on a unique key (Idempotency-Key, a
  * resident's enrolment) rolls back whole and the command is planned again. The answer is the plan's view of
- * the row it wrote, so its ETag is the version this command wrote, never a later one.
+ * the row it wrote, so its ETag is the version this command wrote, never a later one; a survey's view gets the
+ * case number its insert took from that statement's RETURNING (src/db/commandWrites.ts).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -43,8 +44,8 @@ import {
   parseSurveyLoad,
   recipientsStmt,
 } from '../db/commandSql.js';
-import { caseWriteStatements, IDEMPOTENCY_CONSTRAINT, RESIDENT_CONSTRAINT } from '../db/commandWrites.js';
-import { commandDbOf, type SqlSession, type Stmt, type TransactionEnd } from '../db/session.js';
+import { caseWriteBatch, caseWriteStatements, IDEMPOTENCY_CONSTRAINT, RESIDENT_CONSTRAINT } from '../db/commandWrites.js';
+import { commandDbOf, endResult, type SqlSession, type Stmt, type TransactionEnd } from '../db/session.js';
 import type { TimerRow } from '../db/index.js';
 import { isUuid } from '../db/uuid.js';
 import { errors, type AppError } from '../errors.js';
@@ -142,8 +143,8 @@ export function createCommands(deps: EngineDeps) {
   async function commandTransaction<T>(body: (s: SqlSession) => Promise<TransactionEnd<T>>): Promise<T> {
     const out = await cdb.transaction<{ ok: T } | { refused: AppError }>(async (s) => {
       try {
-        const { final, result } = await body(s);
-        return { final, result: { ok: result } };
+        const end = await body(s);
+        return { final: end.final, resultOf: (rows) => ({ ok: endResult(end, rows) }) };
       } catch (err) {
         if (!(err instanceof RecordedRefusal)) throw err;
         return { final: [insertDuplicateAlertsStmt(err.alerts)], result: { refused: err.refusal } };
@@ -175,7 +176,13 @@ export function createCommands(deps: EngineDeps) {
           ctx(),
         );
         if (plan.kind === 'replay') return { final: [], result: { caseId: plan.caseId, replayed: true } };
-        return { final: caseWriteStatements(plan.write), result: { caseId: plan.write.caseId, replayed: false, view: plan.view } };
+        // The case number is taken by the insert itself (so it is the next one when the write runs, not when the
+        // plan was made) and comes back in the write's rows: the answer still needs no read after COMMIT.
+        const written = caseWriteBatch(plan.write);
+        return {
+          final: written.stmts,
+          resultOf: (rows) => ({ caseId: plan.write.caseId, replayed: false, view: plan.view(written.caseNumberOf(rows)) }),
+        };
       }),
     );
   }

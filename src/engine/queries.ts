@@ -14,7 +14,7 @@ import {
   type EventType,
   type Role,
 } from '../../machines/index.js';
-import { listAudit, listCases, listInbox, loadHousehold, verifyCaseAudit, findCase } from '../db/index.js';
+import { listAudit, listCases, listInbox, loadHousehold, verifyCaseAudit, findCase, findCaseByNumber, type CaseRow } from '../db/index.js';
 import { errors } from '../errors.js';
 import { assertCaseVisible } from './access.js';
 import { caseView, summary } from './caseView.js';
@@ -32,14 +32,26 @@ function scope(p: Principal, region?: string): string | null {
 export function createQueries(deps: EngineDeps) {
   const { db, clock } = deps;
 
-  async function getCase(principal: Principal, caseId: string) {
-    const row = await findCase(db, caseId);
-    if (!row) throw errors.caseNotFound(caseId);
-    assertCaseVisible(principal, caseId, row.villageCode);
+  async function viewOf(principal: Principal, row: CaseRow | null, asked: string) {
+    if (!row) throw errors.caseNotFound(asked);
+    assertCaseVisible(principal, asked, row.villageCode);
     const hh = await loadHousehold(db, row.householdId);
-    if (!hh) throw errors.internal(new Error(`case ${caseId} has no household`));
+    if (!hh) throw errors.internal(new Error(`case ${row.id} has no household`));
     const { snapshot } = loadCaseSnapshot({ machineId: row.machineId, machineVersion: row.machineVersion, snapshot: row.snapshot });
     return caseView({ row, household: hh.household, members: hh.members, snapshot }, principal, clock.now());
+  }
+
+  async function getCase(principal: Principal, caseId: string) {
+    return viewOf(principal, await findCase(db, caseId), caseId);
+  }
+
+  /**
+   * A case by its number (411282-2026-000123), as getCase answers it. Unknown, malformed and another
+   * jurisdiction's numbers all answer CASE_NOT_FOUND naming the number asked, so nobody learns which numbers
+   * exist elsewhere.
+   */
+  async function getCaseByNumber(principal: Principal, caseNumber: string) {
+    return viewOf(principal, await findCaseByNumber(db, caseNumber), caseNumber);
   }
 
   async function list(principal: Principal, q: { state?: string; region?: string; category?: Category; after?: string; limit: number }) {
@@ -115,7 +127,7 @@ export function createQueries(deps: EngineDeps) {
     };
   }
 
-  return { getCase, list, inbox, audit, verifyAudit, machineInfo };
+  return { getCase, getCaseByNumber, list, inbox, audit, verifyAudit, machineInfo };
 }
 
 export type Queries = ReturnType<typeof createQueries>;

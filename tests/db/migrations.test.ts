@@ -30,6 +30,7 @@ describe(`migrations (${testDbKind()})`, () => {
       'audit_records',
       'calendar_days',
       'calendar_years',
+      'case_number_counters',
       'cases',
       'facilities',
       'guardians',

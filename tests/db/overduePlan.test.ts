@@ -79,14 +79,15 @@ describe('overdue queries use the overdue indexes (PostgreSQL)', () => {
         from generate_series(1, ${CASES}) g`);
     await db.db.execute(sql`
       insert into cases (id, household_id, machine_id, machine_version, snapshot, state, review_level,
-                         village_code, township_code, county_code, deadline_key, deadline_at, closed)
+                         village_code, township_code, county_code, deadline_key, deadline_at, closed, opened_at, case_number)
       select md5('c' || g)::uuid, h.id, 'case', 1, '{}'::jsonb,
              case when closed then 'exited' else split_part(step, '.', 1) end,
              case when not closed and step like 'review.%' then split_part(step, '.', 2) end,
              h.village_code, left(h.village_code, 9), left(h.village_code, 6),
              case when not closed then step end,
              case when not closed then ${NOW.toISOString()}::timestamptz + ((g::bigint * 7919) % 100 - 10) * interval '1 day' + (g % 24) * interval '1 hour' end,
-             closed
+             closed, ${NOW.toISOString()}::timestamptz,
+             left(h.village_code, 6) || '-' || to_char(${NOW.toISOString()}::timestamptz at time zone 'Asia/Shanghai', 'YYYY') || '-' || lpad(g::text, 6, '0')
         from generate_series(1, ${CASES}) g
         join households h on h.id = md5('h' || g)::uuid
         cross join lateral (select g % 10 < 3 as closed,

@@ -96,9 +96,11 @@ describe.skipIf(!process.env.DATABASE_URL)('two worker processes, one killed mid
         returning id
       ), cs as (
         insert into cases (household_id, machine_id, machine_version, snapshot, state, review_level, village_code, township_code,
-                           county_code, deadline_key, deadline_at, application_deadline_at, opened_at, updated_at)
+                           county_code, deadline_key, deadline_at, application_deadline_at, opened_at, updated_at, case_number)
         select hh.id, src.machine_id, src.machine_version, src.snapshot, src.state, src.review_level, src.village_code,
-               src.township_code, src.county_code, src.deadline_key, src.deadline_at, src.application_deadline_at, src.opened_at, src.updated_at
+               src.township_code, src.county_code, src.deadline_key, src.deadline_at, src.application_deadline_at, src.opened_at, src.updated_at,
+               -- numbers of their own, far above the counter's (copies made outside the command path)
+               left(src.case_number, 12) || (900000 + row_number() over ())::text
         from hh, src
         returning id, deadline_key
       )

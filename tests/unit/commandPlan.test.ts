@@ -100,9 +100,12 @@ describe('planSurvey', () => {
     expect(w.audit).toMatchObject({ seq: 1, prevHash: null, eventType: 'OPEN_CASE', stateBefore: null, stateAfter: 'survey' });
     expect(w.timers.cancelKeys).toEqual([]);
     expect(w.timers.insert.map((t) => t.kind).sort()).toEqual(['escalation', 'overdue']);
-    // The answer of the enumerator shows full ID numbers (their role works with them) and row version 1.
-    expect(plan.view.rowVersion).toBe(1);
-    expect(plan.view.household.members[0].idNumber).toMatch(/^\d{17}[\dX]$/);
+    // The answer of the enumerator shows full ID numbers (their role works with them), row version 1, and the
+    // case number the write took (the plan cannot know it).
+    const view = plan.view('411282-2026-000007');
+    expect(view.rowVersion).toBe(1);
+    expect(view.caseNumber).toBe('411282-2026-000007');
+    expect(view.household.members[0].idNumber).toMatch(/^\d{17}[\dX]$/);
     // The audit payload never holds a full ID number.
     expect(JSON.stringify(w.audit.payload)).not.toMatch(/\d{17}[\dX]/);
   });

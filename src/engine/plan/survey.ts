@@ -34,7 +34,8 @@ export interface SurveyRequest {
 
 export type SurveyPlan =
   | { kind: 'replay'; caseId: string }
-  | { kind: 'write'; write: CaseWrite; view: CaseView; snapshot: CaseSnapshot };
+  /** `view`: the answer, given the case number the write took (the plan cannot know it: see commandWrites.ts). */
+  | { kind: 'write'; write: CaseWrite; view: (caseNumber: string) => CaseView; snapshot: CaseSnapshot };
 
 export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContext): SurveyPlan {
   const { principal } = req.meta;
@@ -95,20 +96,22 @@ export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContex
         : null,
     enrolment: 'enrol',
   };
-  const row: CaseRow = {
-    id: ids.caseId, householdId: ids.householdId, ...fields, snapshot: fields.snapshot, rowVersion: 1,
-    villageCode: input.villageCode, townshipCode: input.villageCode.slice(0, 9), countyCode: input.villageCode.slice(0, 6),
-    openedAt: at, updatedAt: at, auditSeq: 1, auditHead: audit.hash,
+  const view = (caseNumber: string) => {
+    const row: CaseRow = {
+      id: ids.caseId, householdId: ids.householdId, ...fields, snapshot: fields.snapshot, rowVersion: 1,
+      villageCode: input.villageCode, townshipCode: input.villageCode.slice(0, 9), countyCode: input.villageCode.slice(0, 6),
+      openedAt: at, updatedAt: at, auditSeq: 1, auditHead: audit.hash, caseNumber,
+    };
+    return caseView(
+      {
+        row,
+        household: household as unknown as HouseholdRow,
+        members: members.map((m) => ({ ...m, householdId: ids.householdId }) as unknown as MemberRow),
+        snapshot,
+      },
+      principal,
+      at,
+    );
   };
-  const view = caseView(
-    {
-      row,
-      household: household as unknown as HouseholdRow,
-      members: members.map((m) => ({ ...m, householdId: ids.householdId }) as unknown as MemberRow),
-      snapshot,
-    },
-    principal,
-    at,
-  );
   return { kind: 'write', write, view, snapshot };
 }

@@ -9,7 +9,7 @@ import { householdInputSchema } from '../../engine/index.js';
 import { errors } from '../../errors.js';
 import { clientRequestIdFor, type App } from '../app.js';
 import { parseIdempotencyKey, parseIfMatch } from '../headers.js';
-import { errorResponse, idParams, regionPrefix } from '../schemas/common.js';
+import { caseNumberParams, errorResponse, idParams, regionPrefix } from '../schemas/common.js';
 
 const principalOf = (p: Principal | null | undefined): Principal => {
   if (!p) throw errors.unauthenticated();
@@ -21,6 +21,7 @@ const limit = z.coerce.number().int().min(1, 'limit is 1 to 200').max(200, 'limi
 /** The case view (see engine/queries.ts getCase); documented by its stable fields. */
 const caseView = z.looseObject({
   id: z.string(),
+  caseNumber: z.string().describe('the readable number, <county>-<year>-<sequence>: 411282-2026-000123'),
   state: z.string().describe('dotted state, e.g. review or publicity.objected'),
   stateLabel: z.string().describe('zh-CN label'),
   rowVersion: z.number().int().describe('send as If-Match to guard against concurrent changes'),
@@ -60,6 +61,23 @@ export function caseRoutes(engine: Engine) {
       { schema: { tags: ['cases'], summary: 'A case as the caller may see it, with the events they may send now', params: idParams, response: { 200: caseView, ...errorsDoc } } },
       async (request, reply) => {
         const view = await engine.getCase(principalOf(request.principal), request.params.id);
+        reply.header('etag', `"${view.rowVersion}"`);
+        return view;
+      },
+    );
+
+    app.get(
+      '/cases/by-number/:caseNumber',
+      {
+        schema: {
+          tags: ['cases'],
+          summary: 'A case by its number (411282-2026-000123), as GET /cases/:id answers it',
+          params: caseNumberParams,
+          response: { 200: caseView, ...errorsDoc },
+        },
+      },
+      async (request, reply) => {
+        const view = await engine.getCaseByNumber(principalOf(request.principal), request.params.caseNumber);
         reply.header('etag', `"${view.rowVersion}"`);
         return view;
       },

@@ -3,6 +3,7 @@
  * the case machine accept exactly the same values.
  */
 import { z } from 'zod';
+import { CASE_NUMBER_RE } from '../../domain/caseNumber.js';
 import { errorCodes, type ErrorCode } from '../../errors.js';
 import { isoDate, regionCode } from '../../../machines/types.js';
 
@@ -24,6 +25,11 @@ export const uuid = z.uuid({ error: 'expected a UUID' });
 
 /** `{ id }` path parameters, e.g. /cases/:id. */
 export const idParams = z.object({ id: uuid });
+
+/** `{ caseNumber }` path parameters: /cases/by-number/411282-2026-000123 (at most 20 characters). */
+export const caseNumberParams = z.object({
+  caseNumber: z.string().max(20, 'expected a case number such as 411282-2026-000123').regex(CASE_NUMBER_RE, 'expected a case number such as 411282-2026-000123'),
+});
 
 export const fieldIssue = z.object({
   path: z.string().describe('the field, written as in code: body.members[0].idNumber'),
