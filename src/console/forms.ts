@@ -65,6 +65,17 @@ export function nestForm(body: Record<string, unknown>, opts: NestOptions = {}):
     }
     (node as Record<string | number, Json>)[path.at(-1) as never] = value as never;
   }
+  // An unticked checkbox posts nothing: a top-level boolean field that is absent is false.
+  for (const name of opts.booleans ?? []) {
+    const path = pathOf(name);
+    if (!path || name.includes('[]')) continue;
+    let node: Record<string, Json> = root;
+    for (const key of path.slice(0, -1)) {
+      if (node[key as string] === undefined) node[key as string] = {};
+      node = node[key as string] as Record<string, Json>;
+    }
+    if (node[path.at(-1) as string] === undefined) node[path.at(-1) as string] = false;
+  }
   // Sparse arrays (a removed row in the middle) close up.
   const compact = (v: Json): Json => (Array.isArray(v) ? v.filter((x) => x !== undefined && x !== null).map(compact) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, compact(x)])) : v);
   return compact(root) as Record<string, Json>;

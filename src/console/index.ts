@@ -20,6 +20,7 @@ import { CONSOLE, consoleCsrf, createConsoleAuth, isHtmx } from './session.js';
 import { shownError } from './messages.js';
 import { signInPages } from './routes/signIn.js';
 import { inboxPages } from './routes/inbox.js';
+import { casePages } from './routes/casePage.js';
 import { pageData, type ConsoleContext } from './context.js';
 
 export { CONSOLE };
@@ -56,6 +57,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
 
       await signInPages(scope, ctx);
       await inboxPages(scope, ctx);
+      await casePages(scope, ctx);
     },
     { prefix: CONSOLE },
   );

@@ -1,0 +1,109 @@
+/**
+ * 案件 the case page: the path as a status bar, the household and its members (ID numbers as the engine
+ * shows them to this role), the steps' records, the timeline from the audit trail with the chain's check, and
+ * a form for each event this person may send now (the view's `allowedEvents`, computed by the machine).
+ *
+ * A form posts to /console/c/<number>/events/<TYPE> and the route calls engine.sendEvent — the API's own
+ * command — with the row version the page was rendered from (If-Match: a page gone stale is refused with
+ * 此案件已被他人更新) and an idempotency key minted when the form was rendered (a double click, a resent form,
+ * is answered from the first result: nothing is applied twice).
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { eventTypes, type EventType } from '../../../machines/index.js';
+import { isCaseNumber } from '../../domain/caseNumber.js';
+import type { CaseView } from '../../engine/caseView.js';
+import { errors } from '../../errors.js';
+import { eventLabels, roleLabels } from '../../labels.js';
+import { pageData, type ConsoleContext } from '../context.js';
+import { deadlineBadge } from '../format.js';
+import { sendHtml } from '../render.js';
+import { CONSOLE, redirect, who } from '../session.js';
+import { stateLabelOf, statusBar } from '../steps.js';
+import { eventFromForm, FORM_EVENTS, IRREVERSIBLE } from '../eventForms.js';
+
+const caseHref = (n: string) => `${CONSOLE}/c/${n}`;
+
+export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
+  const { engine, renderer } = ctx;
+
+  async function load(request: FastifyRequest): Promise<CaseView> {
+    const { caseNumber } = request.params as { caseNumber: string };
+    if (!isCaseNumber(caseNumber)) throw errors.caseNotFound(caseNumber);
+    return engine.getCaseByNumber(who(request).principal, caseNumber);
+  }
+
+  /** Names of the people in the trail: staff names are shown to colleagues; an unknown id as its role only. */
+  async function actorNames(ids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const id of new Set(ids)) {
+      const u = await engine.accounts.loadUser(id).catch(() => null);
+      if (u) out.set(id, u.displayName);
+    }
+    return out;
+  }
+
+  app.get('/c/:caseNumber', async (request, reply) => {
+    const user = who(request);
+    const view = await load(request);
+    const [audit, verification, facilities, guardians, revisits] = await Promise.all([
+      engine.audit(user.principal, view.id),
+      engine.verifyAudit(user.principal, view.id),
+      view.allowedEvents.includes('PLACE') ? engine.facilities(user.principal, {}) : Promise.resolve([]),
+      view.allowedEvents.includes('PLACE') ? engine.guardians(user.principal, {}) : Promise.resolve([]),
+      view.placement ? engine.revisitHistory(user.principal, view.id) : Promise.resolve([]),
+    ]);
+    const names = await actorNames([...audit.map((r) => r.actorId), ...revisits.map((r) => r.visitorId)]);
+    const now = engine.deps.clock.now();
+    const memberName = new Map(view.household.members.map((m) => [m.id, m.name]));
+    const head = view.household.members[0];
+    const done = (request.query as { done?: string }).done;
+    const forms = view.allowedEvents
+      .filter((t): t is EventType => FORM_EVENTS.includes(t as EventType))
+      .map((type) => ({ type, label: eventLabels[type], idempotencyKey: randomUUID(), confirm: IRREVERSIBLE[type] ?? null, objectionId: type === 'FILE_OBJECTION' ? newObjectionId(now) : null }));
+    const data = {
+      ...pageData(request, `案件 ${view.caseNumber}`),
+      c: view,
+      head,
+      memberName: (id: string) => memberName.get(id) ?? '（已移除的成员）',
+      actorName: (id: string, role?: string) => names.get(id) ?? (role ? (roleLabels as Record<string, string>)[role] ?? role : ''),
+      bar: statusBar(view.state),
+      badge: deadlineBadge(view.deadline?.at, now, engine.deps.calendar),
+      timeline: audit.map((r) => ({
+        ...r,
+        label: r.eventType === 'OPEN_CASE' ? '登记入户普查' : ((eventLabels as Record<string, string>)[r.eventType] ?? r.eventType),
+        fromLabel: r.stateBefore ? stateLabelOf(r.stateBefore) : null,
+        toLabel: r.stateAfter ? stateLabelOf(r.stateAfter) : null,
+      })).reverse(),
+      verification,
+      forms,
+      facilities,
+      guardians,
+      revisits,
+      done: done && (eventTypes as string[]).includes(done) ? eventLabels[done as EventType] : null,
+      today: engine.deps.clock.now(),
+      stateText: stateLabelOf(view.state),
+    };
+    return sendHtml(reply, renderer.render('case', data));
+  });
+
+  app.post('/c/:caseNumber/events/:type', async (request: FastifyRequest, reply: FastifyReply) => {
+    const user = who(request);
+    const { type } = request.params as { type: string };
+    if (!FORM_EVENTS.includes(type as EventType)) throw errors.notFound();
+    const view = await load(request);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const rowVersion = Number(body.rowVersion);
+    if (!Number.isInteger(rowVersion) || rowVersion < 1) throw errors.validationFailed([{ path: 'rowVersion', message: 'expected the version the page was rendered from' }]);
+    const idempotencyKey = typeof body.idempotencyKey === 'string' && /^[0-9a-f-]{36}$/.test(body.idempotencyKey) ? body.idempotencyKey : undefined;
+    const event = eventFromForm(type as EventType, body);
+    await engine.sendEvent({ principal: user.principal, requestId: request.id, clientRequestId: null }, view.id, event, { ifMatch: rowVersion, idempotencyKey });
+    return redirect(request, reply, `${caseHref(view.caseNumber)}?done=${type}`);
+  });
+}
+
+/** An objection's id on the case: readable, unique enough per case (the machine refuses a repeat). */
+function newObjectionId(now: Date): string {
+  const d = new Date(now.getTime() + 8 * 3600_000).toISOString();
+  return `YY${d.slice(0, 10).replaceAll('-', '')}-${randomUUID().slice(0, 4).toUpperCase()}`;
+}
