@@ -26,6 +26,28 @@ export function fieldMessage(issue: FieldIssue): string {
   return (issue as FieldIssue & Zh).messageZh ?? issue.message;
 }
 
+/** What a form field is called on the page, for messages that list field problems. */
+const FIELD_LABELS: Record<string, string> = {
+  reason: '理由', comment: '审核意见', conclusion: '评定结论', noticeNumber: '通知书编号', servedOn: '送达日期',
+  objectionId: '异议', lodgedBy: '异议人', channel: '方式', content: '异议内容', outcome: '处理结果',
+  mode: '安置方式', startDate: '开始日期', facilityId: '安置机构', guardianId: '托养人', reasonNotLegalSupporter: '未由法定赡养人托养的理由',
+  'agreement.signedOn': '协议签订日期', 'agreement.startDate': '协议开始日期', 'agreement.termMonths': '协议期限',
+  date: '日期', livingConditions: '生活情况', health: '健康状况', problems: '存在问题', text: '说明',
+  'assessment.memberId': '评定对象', 'assessment.categories': '认定类别', 'assessment.labourCapacity': '劳动能力', 'assessment.evidence': '证明材料', 'assessment.note': '备注',
+  username: '用户名', password: '密码', currentPassword: '当前密码', newPassword: '新密码', confirmPassword: '确认新密码',
+  villageCode: '村', address: '地址', poorId: '建档立卡编号',
+  name: '姓名', idNumber: '身份证号', birthDate: '出生日期', sex: '性别', relation: '与户主关系', labourCapacity: '劳动能力',
+};
+
+/** `members[0].idNumber` → 第1位成员 身份证号; a known field by its label; else the name as it is. */
+export function fieldLabel(name: string): string {
+  if (FIELD_LABELS[name]) return FIELD_LABELS[name];
+  const member = /^(?:household\.)?members\[(\d+)\]\.(.+)$/.exec(name);
+  if (member) return `第${Number(member[1]) + 1}位成员 ${FIELD_LABELS[member[2]] ?? member[2]}`;
+  const last = name.split('.').at(-1) ?? name;
+  return FIELD_LABELS[last] ?? name;
+}
+
 export function shownError(thrown: unknown, requestId: string): ShownError {
   const err = toAppError(thrown);
   const fields: Record<string, string> = {};

@@ -13,6 +13,7 @@ import { Eta } from 'eta';
 import type { FastifyReply } from 'fastify';
 import * as format from './format.js';
 import * as labels from '../labels.js';
+import { fieldLabel } from './messages.js';
 
 /**
  * The project's root: found from this module's file, which is src/console/render.ts under tsx and the bundle
@@ -37,7 +38,7 @@ export function createRenderer(opts: { production: boolean }) {
     autoTrim: [false, 'nl'],
   });
   /** What every template may use besides its own data: formatting helpers and the zh-CN labels. */
-  const helpers = { f: format, L: labels };
+  const helpers = { f: format, L: labels, fieldLabel };
   return {
     render(template: string, data: Record<string, unknown>): string {
       return eta.render(template, { ...helpers, ...data });
