@@ -1,0 +1,138 @@
+// The case page: each step of the path done through its form by the right person, with the engine's rules
+// (If-Match, idempotency, jurisdiction, masks) holding exactly as they do for the API.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionForm, consoleAs, textOf } from '../helpers/console.js';
+import { startService, sunSurvey, type TestService } from '../helpers/service.js';
+
+let svc: TestService;
+beforeAll(async () => {
+  svc = await startService();
+});
+afterAll(async () => {
+  await svc?.close();
+});
+
+async function newCase() {
+  const survey = sunSurvey();
+  const res = await svc.as('enumerator', 'POST', '/households', survey);
+  expect(res.status).toBe(201);
+  return { id: res.body.caseId as string, number: res.body.caseNumber as string, survey };
+}
+
+async function send(who: Parameters<typeof consoleAs>[1], number: string, event: string, fields: Record<string, string | string[]> = {}) {
+  const person = await consoleAs(svc, who);
+  const page = await person.get(`/console/c/${number}`);
+  expect(page.status).toBe(200);
+  const form = actionForm(page.html, event);
+  const res = await person.post(`/console/c/${number}/events/${event}`, { ...form, ...fields }, { htmx: true });
+  return { res, form, person };
+}
+
+describe('the case page', () => {
+  it('walks a household from survey to public notice, each step by its own person through the forms', async () => {
+    const c = await newCase();
+    const ok = async (r: Awaited<ReturnType<typeof send>>) => {
+      expect(r.res.status, r.res.html).toBe(204);
+      expect(r.res.headers['hx-redirect']).toMatch(new RegExp(`^/console/c/${c.number}\\?done=`));
+    };
+    await ok(await send('enumerator', c.number, 'SUBMIT_SURVEY'));
+    await ok(await send('evaluator', c.number, 'START_EVALUATION'));
+    const view = (await svc.as('evaluator', 'GET', `/cases/${c.id}`)).body;
+    const [father, son] = view.household.members;
+    await ok(await send('evaluator', c.number, 'RECORD_ASSESSMENT', {
+      'assessment.memberId': father.id, 'assessment.categories': ['elderly'], 'assessment.labourCapacity': 'none', 'assessment.evidence': '户口簿：1947年出生',
+    }));
+    await ok(await send('evaluator', c.number, 'RECORD_ASSESSMENT', {
+      'assessment.memberId': son.id, 'assessment.categories': ['serious_illness'], 'assessment.labourCapacity': 'none', 'assessment.evidence': '诊断证明：慢性肾炎\n住院病历',
+      selfCareAssessed: '1', 'assessment.selfCare.eating': '1', 'assessment.selfCare.dressing': '1',
+    }));
+    await ok(await send('evaluator', c.number, 'SUBMIT_EVALUATION', { conclusion: '符合兜底保障条件' }));
+    await ok(await send('village', c.number, 'APPROVE', { comment: '村委会同意' }));
+    await ok(await send('township', c.number, 'APPROVE'));
+    await ok(await send('county', c.number, 'APPROVE'));
+
+    const after = (await svc.as('officer', 'GET', `/cases/${c.id}`)).body;
+    expect(after.state).toBe('publicity.open');
+    expect(after.evaluation.assessments[son.id]).toMatchObject({ categories: ['serious_illness'], evidence: ['诊断证明：慢性肾炎', '住院病历'], selfCare: { eating: true, dressing: true, toileting: false } });
+    const trail = (await svc.as('officer', 'GET', `/cases/${c.id}/audit`)).body.records.map((r: { eventType: string }) => r.eventType);
+    expect(trail).toEqual(['OPEN_CASE', 'SUBMIT_SURVEY', 'START_EVALUATION', 'RECORD_ASSESSMENT', 'RECORD_ASSESSMENT', 'SUBMIT_EVALUATION', 'APPROVE', 'APPROVE', 'APPROVE']);
+
+    // The officer's page: the timeline, the chain verified, the notice period, and the objection form.
+    const page = await (await consoleAs(svc, 'officer')).get(`/console/c/${c.number}`);
+    const text = textOf(page.html);
+    expect(text).toContain('审计链校验通过：共 9 条记录');
+    expect(text).toContain('公示期');
+    expect(text).toContain('村委会同意');
+    expect(page.html).toContain('data-event="FILE_OBJECTION"');
+    expect(page.html).not.toContain(c.id); // no raw case id anywhere on the page
+  });
+
+  it('refuses a page gone stale, applies a resent form once, and names the problem', async () => {
+    const c = await newCase();
+    const enumerator = await consoleAs(svc, 'enumerator');
+    const page = await enumerator.get(`/console/c/${c.number}`);
+    const form = actionForm(page.html, 'SUBMIT_SURVEY');
+    // Someone else changes the case after the page was rendered (the survey is corrected over the API).
+    expect((await svc.as('enumerator', 'POST', `/cases/${c.id}/events`, { type: 'UPDATE_SURVEY', household: c.survey }, { 'if-match': `"${form.rowVersion}"` })).status).toBe(200);
+    const stale = await enumerator.post(`/console/c/${c.number}/events/SUBMIT_SURVEY`, form, { htmx: true });
+    expect(stale.headers['x-doudi-status']).toBe('409');
+    expect(stale.html).toContain('data-code="VERSION_CONFLICT"');
+    expect(stale.html).toContain('重新加载本页');
+    expect((await svc.as('enumerator', 'GET', `/cases/${c.id}`)).body.state).toBe('survey');
+
+    // Reloaded: submit, and the same form sent again is answered from the first result.
+    const fresh = actionForm((await enumerator.get(`/console/c/${c.number}`)).html, 'SUBMIT_SURVEY');
+    const first = await enumerator.post(`/console/c/${c.number}/events/SUBMIT_SURVEY`, fresh, { htmx: true });
+    const again = await enumerator.post(`/console/c/${c.number}/events/SUBMIT_SURVEY`, fresh, { htmx: true });
+    expect(first.status).toBe(204);
+    expect(again.status).toBe(204);
+    const trail = (await svc.as('enumerator', 'GET', `/cases/${c.id}/audit`)).body.records;
+    expect(trail.filter((r: { eventType: string }) => r.eventType === 'SUBMIT_SURVEY')).toHaveLength(1);
+  });
+
+  it('shows a rule the event breaks, with the field, and changes nothing', async () => {
+    const c = await newCase();
+    await send('enumerator', c.number, 'SUBMIT_SURVEY');
+    await send('evaluator', c.number, 'START_EVALUATION');
+    const { res } = await send('evaluator', c.number, 'SUBMIT_EVALUATION', { conclusion: '   ' });
+    expect(res.headers['x-doudi-status']).toMatch(/^4/);
+    expect(res.html).toMatch(/data-code="(VALIDATION_FAILED|GUARD_FAILED)"/);
+    expect((await svc.as('evaluator', 'GET', `/cases/${c.id}`)).body.state).toBe('evaluation');
+  });
+
+  it('refuses a form without the session’s CSRF token', async () => {
+    const c = await newCase();
+    const enumerator = await consoleAs(svc, 'enumerator');
+    const form = actionForm((await enumerator.get(`/console/c/${c.number}`)).html, 'SUBMIT_SURVEY');
+    const res = await enumerator.post(`/console/c/${c.number}/events/SUBMIT_SURVEY`, form, { csrf: null });
+    expect(res.status).toBe(403);
+    expect((await svc.as('enumerator', 'GET', `/cases/${c.id}`)).body.state).toBe('survey');
+  });
+
+  it('masks ID numbers for a reviewer and shows nothing of another county', async () => {
+    const c = await newCase();
+    const reviewer = await (await consoleAs(svc, 'village')).get(`/console/c/${c.number}`);
+    expect(reviewer.status).toBe(200);
+    for (const m of c.survey.members) {
+      expect(reviewer.html).not.toContain(m.idNumber);
+      expect(reviewer.html).toContain(m.idNumber.slice(0, 6));
+    }
+    const officer = await (await consoleAs(svc, 'officer')).get(`/console/c/${c.number}`);
+    expect(officer.html).toContain(c.survey.members[0].idNumber);
+
+    const other = await (await consoleAs(svc, 'mcOfficer')).get(`/console/c/${c.number}`);
+    expect(other.status).toBe(404);
+    expect(textOf(other.html)).not.toContain('孙某');
+    const list = await (await consoleAs(svc, 'mcOfficer')).get('/console/cases?q=孙');
+    expect(list.status).toBe(200);
+    expect(textOf(list.html)).toContain('共 0 件');
+  });
+
+  it('sends a visitor without a session to the sign-in page, and back after it', async () => {
+    const res = await svc.app.inject({ method: 'GET', url: '/console/cases?step=review' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/console/login?next=${encodeURIComponent('/console/cases?step=review')}`);
+    const htmx = await svc.app.inject({ method: 'GET', url: '/console/cases', headers: { 'hx-request': 'true' } });
+    expect(htmx.headers['hx-redirect']).toMatch(/^\/console\/login/);
+  });
+});
