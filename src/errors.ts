@@ -489,3 +489,14 @@ export function errorCatalogueMarkdown(): string {
   });
   return ['| code | HTTP | default message | 中文 | details |', '|---|---|---|---|---|', ...rows].join('\n');
 }
+
+const TABLE_BEGIN = '<!-- error-codes:begin -->';
+const TABLE_END = '<!-- error-codes:end -->';
+
+/** The README with its error table (between the error-codes markers) replaced by `table`. */
+export function replaceErrorTable(readme: string, table: string): string {
+  const begin = readme.indexOf(TABLE_BEGIN);
+  const end = readme.indexOf(TABLE_END);
+  if (begin < 0 || end < begin) throw new Error(`the README has no ${TABLE_BEGIN} … ${TABLE_END} section`);
+  return `${readme.slice(0, begin + TABLE_BEGIN.length)}\n${table}\n${readme.slice(end)}`;
+}
