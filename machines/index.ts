@@ -9,3 +9,4 @@ export * from './decide.js';
 export * from './migrations.js';
 export * from './registry.js';
 export * from './diagram.js';
+export * from './labels.js';

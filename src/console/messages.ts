@@ -3,8 +3,8 @@
  * field problems of a VALIDATION_FAILED beside the fields they belong to. The API gives the same words to a
  * client that asks for zh (Accept-Language): both come from src/errors.ts.
  */
-import { AppError, errorCatalogue, type FieldIssue } from '../errors.js';
-import { toAppError } from '../http/errorHandler.js';
+import type { FieldIssue } from '../errors.js';
+import { localizedError, toAppError } from '../http/errorHandler.js';
 
 export interface ShownError {
   code: string;
@@ -14,16 +14,6 @@ export interface ShownError {
   fields: Record<string, string>;
   /** The case changed under the page (VERSION_CONFLICT): offer a reload. */
   stale: boolean;
-}
-
-type Zh = { messageZh?: string };
-
-export function zhMessage(err: AppError): string {
-  return (err as AppError & Zh).messageZh ?? (errorCatalogue[err.code] as Zh).messageZh ?? err.message;
-}
-
-export function fieldMessage(issue: FieldIssue): string {
-  return (issue as FieldIssue & Zh).messageZh ?? issue.message;
 }
 
 /** What a form field is called on the page, for messages that list field problems. */
@@ -41,6 +31,7 @@ const FIELD_LABELS: Record<string, string> = {
 
 /** `members[0].idNumber` → 第1位成员 身份证号; a known field by its label; else the name as it is. */
 export function fieldLabel(name: string): string {
+  if (name === '(form)') return '表单';
   if (FIELD_LABELS[name]) return FIELD_LABELS[name];
   const member = /^(?:household\.)?members\[(\d+)\]\.(.+)$/.exec(name);
   if (member) return `第${Number(member[1]) + 1}位成员 ${FIELD_LABELS[member[2]] ?? member[2]}`;
@@ -50,13 +41,14 @@ export function fieldLabel(name: string): string {
 
 export function shownError(thrown: unknown, requestId: string): ShownError {
   const err = toAppError(thrown);
+  const zh = localizedError(err, 'zh', requestId);
   const fields: Record<string, string> = {};
-  if (err.code === 'VALIDATION_FAILED') {
-    for (const issue of (err.details as FieldIssue[] | undefined) ?? []) {
-      const name = issue.path.replace(/^body\.?/, '') || '(form)';
-      fields[name] = fields[name] ? `${fields[name]}；${fieldMessage(issue)}` : fieldMessage(issue);
+  if (zh.code === 'VALIDATION_FAILED') {
+    for (const issue of (zh.details as FieldIssue[] | undefined) ?? []) {
+      // Names as the form has them: body.members[0].idNumber → members[0].idNumber.
+      const name = issue.path.replace(/^(body|query)\.?/, '') || '(form)';
+      fields[name] = fields[name] ? `${fields[name]}；${issue.message}` : issue.message;
     }
   }
-  const message = err.code === 'INTERNAL' ? `系统内部错误，请将编号 ${requestId} 告知系统管理员` : zhMessage(err);
-  return { code: err.code, status: err.statusCode, message, fields, stale: err.code === 'VERSION_CONFLICT' };
+  return { code: zh.code, status: err.statusCode, message: zh.message, fields, stale: zh.code === 'VERSION_CONFLICT' };
 }

@@ -8,7 +8,7 @@ const CHECK_CHARS = '10X98765432';
 
 export type ResidentIdResult =
   | { ok: true; birthDate: string; sex: 'male' | 'female' }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; reasonZh: string };
 
 /** The check character for the first 17 digits of an ID number. */
 export function residentIdCheckChar(first17: string): string {
@@ -21,25 +21,25 @@ export function residentIdCheckChar(first17: string): string {
 /**
  * Validates an 18-character ID number; a lowercase 'x' check character is accepted as 'X'.
  * `birthDate` (YYYY-MM-DD), when given, must equal the date embedded in the number.
- * Reasons are for the person typing the number, and never repeat it.
+ * Reasons (in English, and in Chinese as `reasonZh`) are for the person typing the number, and never repeat it.
  */
 export function validateResidentId(id: string, birthDate?: string): ResidentIdResult {
   if (typeof id !== 'string' || id.length !== 18) {
-    return { ok: false, reason: 'an ID number has 18 characters' };
+    return { ok: false, reason: 'an ID number has 18 characters', reasonZh: '身份证号码应为18位' };
   }
   const normalized = id.toUpperCase();
   if (!/^[0-9]{17}[0-9X]$/.test(normalized)) {
-    return { ok: false, reason: 'an ID number is 17 digits followed by a digit or X' };
+    return { ok: false, reason: 'an ID number is 17 digits followed by a digit or X', reasonZh: '身份证号码应为17位数字加1位数字或X' };
   }
   const embedded = `${normalized.slice(6, 10)}-${normalized.slice(10, 12)}-${normalized.slice(12, 14)}`;
   if (!isCalendarDate(embedded)) {
-    return { ok: false, reason: 'the birth date inside the ID number (digits 7-14) is not a valid date' };
+    return { ok: false, reason: 'the birth date inside the ID number (digits 7-14) is not a valid date', reasonZh: '身份证号码中的出生日期（第7至14位）不是有效日期' };
   }
   if (normalized[17] !== residentIdCheckChar(normalized.slice(0, 17))) {
-    return { ok: false, reason: 'the check character does not match; the number was probably mistyped' };
+    return { ok: false, reason: 'the check character does not match; the number was probably mistyped', reasonZh: '身份证号码校验位不符，可能输入有误，请核对' };
   }
   if (birthDate !== undefined && birthDate !== embedded) {
-    return { ok: false, reason: 'the birth date inside the ID number differs from the birth date given' };
+    return { ok: false, reason: 'the birth date inside the ID number differs from the birth date given', reasonZh: '身份证号码中的出生日期与填写的出生日期不一致' };
   }
   const sex = Number(normalized[16]) % 2 === 1 ? 'male' : 'female';
   return { ok: true, birthDate: embedded, sex };

@@ -2,7 +2,7 @@
  * Who may do what, outside the machine's own rules: jurisdiction (a case's village code must start with the
  * caller's region prefix) and which of the caller's roles acts for an event.
  */
-import { eventRoles, type Actor, type EventType } from '../../machines/index.js';
+import { eventRoles, roleRequiredZh, type Actor, type EventType } from '../../machines/index.js';
 import { errors } from '../errors.js';
 import type { Principal } from './types.js';
 
@@ -20,7 +20,7 @@ export function assertCaseVisible(p: Principal, caseId: string, villageCode: str
 export function actorFor(p: Principal, type: EventType): Actor {
   const needed = eventRoles[type];
   const role = p.roles.find((r) => needed.includes(r));
-  if (!role) throw errors.forbidden({ roles: needed }, `${type} is sent by role ${needed.join(' or ')}`);
+  if (!role) throw errors.forbidden({ roles: needed }, `${type} is sent by role ${needed.join(' or ')}`, roleRequiredZh(type, needed));
   return { id: p.id, role, level: p.level };
 }
 

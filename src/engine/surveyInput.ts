@@ -59,10 +59,16 @@ export function checkMembers(input: HouseholdInput, path = 'body'): HouseholdInp
     const at = `${path}.members[${i}]`;
     m.idNumber = m.idNumber.toUpperCase();
     const r = validateResidentId(m.idNumber, m.birthDate);
-    if (!r.ok) issues.push({ path: `${at}.idNumber`, message: r.reason });
-    else if (r.sex !== m.sex) issues.push({ path: `${at}.sex`, message: `the ID number is that of a ${r.sex === 'male' ? 'man' : 'woman'}` });
+    if (!r.ok) issues.push({ path: `${at}.idNumber`, message: r.reason, messageZh: r.reasonZh });
+    else if (r.sex !== m.sex) {
+      issues.push({
+        path: `${at}.sex`,
+        message: `the ID number is that of a ${r.sex === 'male' ? 'man' : 'woman'}`,
+        messageZh: `身份证号码显示为${r.sex === 'male' ? '男性' : '女性'}，与填写的性别不一致`,
+      });
+    }
     const first = seen.get(m.idNumber);
-    if (first !== undefined) issues.push({ path: `${at}.idNumber`, message: `the same person as members[${first}]` });
+    if (first !== undefined) issues.push({ path: `${at}.idNumber`, message: `the same person as members[${first}]`, messageZh: `与第 ${first + 1} 位家庭成员是同一人` });
     else seen.set(m.idNumber, i);
   });
   if (issues.length > 0) throw errors.validationFailed(issues);

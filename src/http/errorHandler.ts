@@ -8,11 +8,17 @@
  * - Refusals (4xx) are logged as one line with the code, never with the request body.
  * - A message from a non-Doudi error is shown only when Fastify wrote it (codes FST_*); anything else
  *   gets the catalogue's default message, since third-party messages may carry internals.
+ * - The language follows Accept-Language: Simplified Chinese when the request prefers zh (q-values honoured),
+ *   English otherwise. Only the human-readable texts change (`message`, and the messages inside `details`);
+ *   codes, paths and the body's shape do not. Error responses say `Vary: Accept-Language`.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError, errors, type FieldIssue } from '../errors.js';
+import { AppError, errorCatalogue, errors, type ErrorCode, type FieldIssue } from '../errors.js';
+import { localizeIssue, preferredLanguage, type Lang } from './i18n.js';
+
+export { localizeIssue, parseAcceptLanguage, preferredLanguage, type Lang } from './i18n.js';
 
 /** `/members/0/idNumber` (JSON pointer) in `body` → `body.members[0].idNumber`. */
 export function pointerToPath(root: string, pointer: string): string {
@@ -104,14 +110,51 @@ export function toAppError(error: unknown, request?: FastifyRequest): AppError {
   return errors.internal(error);
 }
 
+/** An error body as a client sees it: `{ code, message, details }` in the language asked for. */
+export interface LocalizedError {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/**
+ * The body of an error in `lang`, exactly as the error handler sends it (the console renders the same text).
+ * `requestId` goes into the INTERNAL message, the only place a 5xx says anything specific.
+ */
+export function localizedError(err: unknown, lang: Lang, requestId?: string): LocalizedError {
+  const e = toAppError(err);
+  const { code } = e;
+  let message: string;
+  let details: unknown = e.details;
+  if (code === 'INTERNAL') {
+    message = lang === 'zh'
+      ? requestId ? `系统内部错误，请将请求编号 ${requestId} 提供给技术支持人员` : errorCatalogue.INTERNAL.messageZh
+      : requestId ? `Internal error; quote request id ${requestId}` : errorCatalogue.INTERNAL.message;
+  } else if (lang === 'zh') {
+    message = e.messageZh ?? errorCatalogue[code].messageZh;
+    if (e.detailsZh !== undefined) details = e.detailsZh;
+    else if (code === 'VALIDATION_FAILED' && Array.isArray(details)) {
+      details = (details as FieldIssue[]).map((i) => ({ path: i.path, message: localizeIssue(i) }));
+    }
+  } else {
+    message = e.message;
+  }
+  if (code === 'VALIDATION_FAILED' && Array.isArray(details)) {
+    // Only { path, message } leave the service, whoever built the issue.
+    details = (details as FieldIssue[]).map(({ path, message: m }) => ({ path, message: m }));
+  }
+  return details === undefined ? { code, message } : { code, message, details };
+}
+
+/** The language of a request's answer, from its Accept-Language header (default English). */
+export const requestLanguage = (request: FastifyRequest): Lang => preferredLanguage(request.headers['accept-language']);
+
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const appError = toAppError(error, request);
   const { code, statusCode, details } = appError;
-  let message = appError.message;
 
   if (code === 'INTERNAL') {
     request.log.error({ err: error, code }, 'request failed');
-    message = `Internal error; quote request id ${request.id}`;
   } else if (statusCode >= 500) {
     request.log.warn({ code, cause: appError.cause }, 'request refused: %s', code);
   } else {
@@ -121,12 +164,17 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   }
 
   reply.header('x-request-id', request.id);
+  const vary = reply.getHeader('vary');
+  const varies = (Array.isArray(vary) ? vary.join(',') : String(vary ?? '')).split(',').map((v) => v.trim().toLowerCase());
+  if (!varies.includes('accept-language') && !varies.includes('*')) {
+    reply.header('vary', vary ? `${Array.isArray(vary) ? vary.join(', ') : vary}, Accept-Language` : 'Accept-Language');
+  }
   const retryAfter = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply
     .code(statusCode)
     .type('application/json; charset=utf-8')
-    .send(details === undefined ? { code, message } : { code, message, details });
+    .send(localizedError(appError, requestLanguage(request), request.id));
 }
 
 /** Install the error handler and a 404 handler that answers in the same format. */

@@ -42,12 +42,13 @@ export async function consoleAs(svc: TestService, who: TestUser) {
 }
 
 /** The hidden fields of the action form for `event` on a rendered case page. */
-export function actionForm(html: string, event: string): { rowVersion: string; idempotencyKey: string; objectionId?: string } {
+export function actionForm(html: string, event: string): Record<string, string> {
   const at = html.indexOf(`data-event="${event}"`);
   if (at < 0) throw new Error(`no ${event} form on the page`);
   const form = html.slice(at, html.indexOf('</form>', at));
   const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(form)?.[1];
-  return { rowVersion: field('rowVersion')!, idempotencyKey: field('idempotencyKey')!, objectionId: field('objectionId') };
+  const objectionId = field('objectionId');
+  return { rowVersion: field('rowVersion')!, idempotencyKey: field('idempotencyKey')!, ...(objectionId ? { objectionId } : {}) };
 }
 
 /** Text of the page without tags, for assertions on what a person reads. */

@@ -238,7 +238,7 @@ function placementFacts(
       throw errors.validationFailed([{ path: 'body.guardianId', message: 'no such active guardian in the county of this case' }]);
     }
     if (g.kind === 'legal_supporter' && needHousehold(load).legalSupporter?.name !== g.name) {
-      throw errors.guardFailed([{ rule: 'NOT_THE_LEGAL_SUPPORTER', message: `${g.name} is not this household's legal supporter on record` }]);
+      throw errors.guardFailed([{ rule: 'NOT_THE_LEGAL_SUPPORTER', message: `${g.name} is not this household's legal supporter on record`, messageZh: `${g.name}不是该户登记的法定赡养人` }]);
     }
     out.guardian = {
       id: g.id, name: g.name, kind: g.kind, phone: g.phone || undefined,

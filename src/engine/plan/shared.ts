@@ -87,7 +87,7 @@ export function nextAudit(caseId: string, head: { seq: number; hash: string | nu
 export function refusal(d: Exclude<ReturnType<typeof decide>, { ok: true }>, type: string): AppError {
   if (d.refusal === 'EVENT_NOT_ALLOWED') return errors.eventNotAllowed({ state: d.state, event: type, allowedEvents: d.allowedEvents });
   const [first] = d.violations;
-  if (first.kind === 'authorization') return errors.forbidden({}, first.message);
+  if (first.kind === 'authorization') return errors.forbidden({}, first.message, first.messageZh);
   if (first.kind === 'state') return errors.eventNotAllowed({ state: d.state, event: type, allowedEvents: [] });
-  return errors.guardFailed(d.violations.map(({ rule, message }) => ({ rule, message })));
+  return errors.guardFailed(d.violations.map(({ rule, message, messageZh }) => ({ rule, message, messageZh })));
 }

@@ -33,14 +33,14 @@ export const caseNumberParams = z.object({
 
 export const fieldIssue = z.object({
   path: z.string().describe('the field, written as in code: body.members[0].idNumber'),
-  message: z.string().describe('what was expected'),
+  message: z.string().describe('what was expected (in the language of the error message)'),
 });
 
 /** Every non-2xx response has this shape; see the error catalogue in src/errors.ts. */
 export const errorResponse = z
   .object({
     code: z.enum(errorCodes as [ErrorCode, ...ErrorCode[]]).describe('stable error code; branch on this'),
-    message: z.string().describe('human-readable; may change'),
+    message: z.string().describe('human-readable, in English or, when Accept-Language prefers zh, Simplified Chinese; may change'),
     details: z.unknown().optional().describe('code-specific, see the error catalogue'),
   })
   .meta({ id: 'ErrorResponse' });
