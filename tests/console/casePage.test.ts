@@ -67,6 +67,49 @@ describe('the case page', () => {
     expect(page.html).not.toContain(c.id); // no raw case id anywhere on the page
   });
 
+  it('records a paper objection, resolves it, places the household in a facility and records a revisit', async () => {
+    const c = await newCase();
+    await send('enumerator', c.number, 'SUBMIT_SURVEY');
+    await send('evaluator', c.number, 'START_EVALUATION');
+    const [father, son] = (await svc.as('evaluator', 'GET', `/cases/${c.id}`)).body.household.members;
+    await send('evaluator', c.number, 'RECORD_ASSESSMENT', { 'assessment.memberId': father.id, 'assessment.categories': ['elderly'], 'assessment.labourCapacity': 'none', 'assessment.evidence': '户口簿' });
+    await send('evaluator', c.number, 'RECORD_ASSESSMENT', { 'assessment.memberId': son.id, 'assessment.categories': ['serious_illness'], 'assessment.labourCapacity': 'none', 'assessment.evidence': '诊断证明' });
+    await send('evaluator', c.number, 'SUBMIT_EVALUATION', { conclusion: '符合条件' });
+    for (const level of ['village', 'township', 'county'] as const) await send(level, c.number, 'APPROVE');
+
+    const filed = await send('officer', c.number, 'FILE_OBJECTION', { lodgedBy: '村民张某', channel: 'paper', content: '该户有子女在外务工' });
+    expect(filed.res.status, filed.res.html).toBe(204);
+    const objectionId = filed.form.objectionId;
+    expect(objectionId).toMatch(/^YY\d{8}-[0-9A-F]{4}$/);
+    const page = await (await consoleAs(svc, 'officer')).get(`/console/c/${c.number}`);
+    expect(textOf(page.html)).toContain('该户有子女在外务工');
+    expect(textOf(page.html)).toContain('待处理');
+    const resolved = await send('officer', c.number, 'RESOLVE_OBJECTION', { objectionId, outcome: 'dismissed', reason: '经核实子女已分户，无赡养能力' });
+    expect(resolved.res.status, resolved.res.html).toBe(204);
+
+    svc.clock.advance(8 * 86_400_000);
+    expect((await svc.as('system', 'POST', `/cases/${c.id}/events`, { type: 'NOTICE_PERIOD_ENDED' })).status).toBe(200);
+    const facility = await svc.as('admin', 'POST', '/facilities', { name: '苏村乡敬老院', type: 'nursing_home', regionCode: '411282108000', beds: 10, caregivers: 2, medicalStaff: 0 });
+    expect(facility.status).toBe(201);
+
+    const officerPage = await (await consoleAs(svc, 'officer')).get(`/console/c/${c.number}`);
+    expect(textOf(officerPage.html)).toContain('苏村乡敬老院（敬老院）空床 10/10，入住后每名护理人员照护 1 人');
+    const placed = await send('officer', c.number, 'PLACE', { mode: 'centralized_support', startDate: '2026-03-11', facilityId: facility.body.id, guardianId: '' });
+    expect(placed.res.status, placed.res.html).toBe(204);
+    const view = (await svc.as('officer', 'GET', `/cases/${c.id}`)).body;
+    expect(view.state).toBe('active.monitoring');
+    expect(view.placement).toMatchObject({ mode: 'centralized_support', facility: { name: '苏村乡敬老院' } });
+
+    svc.clock.advance(5 * 86_400_000);
+    const visit = await send('visitor', c.number, 'RECORD_REVISIT', { date: '2026-03-15', livingConditions: '饮食起居正常', health: '血压偏高，按时服药', problems: '' });
+    expect(visit.res.status, visit.res.html).toBe(204);
+    const revisits = (await svc.as('officer', 'GET', `/cases/${c.id}/revisits`)).body;
+    expect(JSON.stringify(revisits)).toContain('血压偏高');
+    const visitorPage = await (await consoleAs(svc, 'visitor')).get(`/console/c/${c.number}?done=RECORD_REVISIT`);
+    expect(textOf(visitorPage.html)).toContain('已完成：记录回访');
+    expect(textOf(visitorPage.html)).toContain('回访记录（1 次）');
+  });
+
   it('refuses a page gone stale, applies a resent form once, and names the problem', async () => {
     const c = await newCase();
     const enumerator = await consoleAs(svc, 'enumerator');
@@ -77,6 +120,7 @@ describe('the case page', () => {
     const stale = await enumerator.post(`/console/c/${c.number}/events/SUBMIT_SURVEY`, form, { htmx: true });
     expect(stale.headers['x-doudi-status']).toBe('409');
     expect(stale.html).toContain('data-code="VERSION_CONFLICT"');
+    expect(stale.html).toContain('此案件已被他人更新');
     expect(stale.html).toContain('重新加载本页');
     expect((await svc.as('enumerator', 'GET', `/cases/${c.id}`)).body.state).toBe('survey');
 
@@ -97,6 +141,8 @@ describe('the case page', () => {
     const { res } = await send('evaluator', c.number, 'SUBMIT_EVALUATION', { conclusion: '   ' });
     expect(res.headers['x-doudi-status']).toMatch(/^4/);
     expect(res.html).toMatch(/data-code="(VALIDATION_FAILED|GUARD_FAILED)"/);
+    expect(textOf(res.html)).toMatch(/评定结论：.*(不能为空|必填)/);
+    expect(res.html).not.toMatch(/must not be blank|is required/);
     expect((await svc.as('evaluator', 'GET', `/cases/${c.id}`)).body.state).toBe('evaluation');
   });
 
