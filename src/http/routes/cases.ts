@@ -117,6 +117,34 @@ export function caseRoutes(engine: Engine) {
       async (request) => engine.inbox(principalOf(request.principal), request.query),
     );
 
+    app.get(
+      '/worklist',
+      {
+        schema: {
+          tags: ['cases'],
+          summary: 'The work list behind the console’s 待办 and 案件查询: inbox or all cases, with filters, soonest deadline first, in numbered pages',
+          description: 'q searches a member’s name or the address; digits (3–18) search the end of an ID number, for roles that see ID numbers only (others: FORBIDDEN).',
+          querystring: z.strictObject({
+            view: z.enum(['inbox', 'all']).default('inbox'),
+            role: z.enum(roles).optional(),
+            step: z.string().regex(/^[A-Za-z]{1,40}$/, 'expected a step such as review').optional(),
+            reviewLevel: z.enum(['village', 'township', 'county']).optional(),
+            region: z.string().regex(/^\d{2,12}$/, 'expected a region-code prefix').optional(),
+            category: z.enum(categories).optional(),
+            overdue: z.enum(['true', 'false']).optional(),
+            includeClosed: z.enum(['true', 'false']).optional(),
+            q: z.string().trim().max(50).optional(),
+            page: z.coerce.number().int().min(1).max(10_000).default(1),
+            pageSize: z.coerce.number().int().min(1).max(100).default(20),
+          }),
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        return engine.worklist(principalOf(request.principal), { ...q, overdue: q.overdue === 'true', includeClosed: q.includeClosed === 'true' });
+      },
+    );
+
     app.post(
       '/cases/:id/events',
       {
