@@ -20,6 +20,8 @@ import { CONSOLE, consoleCsrf, createConsoleAuth, isHtmx } from './session.js';
 import { shownError } from './messages.js';
 import { signInPages } from './routes/signIn.js';
 import { inboxPages } from './routes/inbox.js';
+import { surveyPages } from './routes/survey.js';
+import { revisitPages } from './routes/revisits.js';
 import { pageData, type ConsoleContext } from './context.js';
 
 export { CONSOLE };
@@ -56,6 +58,8 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
 
       await signInPages(scope, ctx);
       await inboxPages(scope, ctx);
+      await surveyPages(scope, ctx);
+      await revisitPages(scope, ctx);
     },
     { prefix: CONSOLE },
   );
