@@ -26,7 +26,8 @@
   function say(p, text, tone) {
     if (!p) return;
     p.textContent = text || '';
-    p.className = 'live' + (tone ? ' ' + tone : '');
+    p.classList.toggle('ok', tone === 'ok');
+    p.classList.toggle('bad', tone === 'bad');
   }
 
   function updateId(member, fill) {
