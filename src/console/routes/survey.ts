@@ -168,7 +168,7 @@ export async function surveyPages(app: FastifyInstance, ctx: ConsoleContext) {
       ({ caseId, view } = await engine.openCase({ principal: user.principal, requestId: request.id, clientRequestId: null }, parsed.data, { idempotencyKey }));
     } catch (err) {
       const shown = shownError(err, request.id);
-      if (['VALIDATION_FAILED', 'DUPLICATE_RESIDENT', 'IDEMPOTENCY_KEY_REUSED'].includes(shown.code)) return refuse(err, shown.status);
+      if (['VALIDATION_FAILED', 'DUPLICATE_RESIDENT', 'IDEMPOTENCY_KEY_REUSED', 'FORBIDDEN'].includes(shown.code)) return refuse(err, shown.status);
       throw err;
     }
     // A replay (the same form sent twice) opened nothing now: it leads to the case the first one opened.
