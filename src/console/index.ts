@@ -21,6 +21,8 @@ import { shownError } from './messages.js';
 import { signInPages } from './routes/signIn.js';
 import { inboxPages } from './routes/inbox.js';
 import { casePages } from './routes/casePage.js';
+import { surveyPages } from './routes/survey.js';
+import { revisitPages } from './routes/revisits.js';
 import { pageData, type ConsoleContext } from './context.js';
 
 export { CONSOLE };
@@ -58,6 +60,8 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await signInPages(scope, ctx);
       await inboxPages(scope, ctx);
       await casePages(scope, ctx);
+      await surveyPages(scope, ctx);
+      await revisitPages(scope, ctx);
     },
     { prefix: CONSOLE },
   );

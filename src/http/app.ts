@@ -161,6 +161,9 @@ function registerProtections(app: App, deps: AppDeps): void {
     // The API answers JSON; the console's pages (same origin) load their scripts and styles from here only.
     contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"], upgradeInsecureRequests: null } },
     hsts: config.nodeEnv === 'production',
+    // Same-origin form posts then carry a real Origin header (with no-referrer a browser sends "Origin: null"), which the
+    // console's sign-in checks against login CSRF; other sites still get no referrer.
+    referrerPolicy: { policy: 'same-origin' },
   });
   if (config.corsOrigins.length) {
     app.register(fastifyCors, { origin: config.corsOrigins, credentials: false, allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'], exposedHeaders: ['etag', 'location', 'x-request-id', 'retry-after'] });

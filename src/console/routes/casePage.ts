@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { eventTypes, type EventType } from '../../../machines/index.js';
-import { isCaseNumber } from '../../domain/caseNumber.js';
+import { caseByRef } from '../caseRef.js';
 import type { CaseView } from '../../engine/caseView.js';
 import { errors } from '../../errors.js';
 import { eventLabels, roleLabels } from '../../labels.js';
@@ -29,8 +29,7 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
 
   async function load(request: FastifyRequest): Promise<CaseView> {
     const { caseNumber } = request.params as { caseNumber: string };
-    if (!isCaseNumber(caseNumber)) throw errors.caseNotFound(caseNumber);
-    return engine.getCaseByNumber(who(request).principal, caseNumber);
+    return caseByRef(engine, who(request).principal, caseNumber);
   }
 
   /** Names of the people in the trail: staff names are shown to colleagues; an unknown id as its role only. */
