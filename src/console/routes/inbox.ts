@@ -89,6 +89,9 @@ export async function inboxPages(app: FastifyInstance, ctx: ConsoleContext) {
       total: result.total,
       page: q.page,
       pages,
+      // The form's target: the path alone. (With hx-get="" htmx would request the current URL, query and all,
+      // plus the form's fields: every filter twice, refused from the second change on.)
+      listPath: base,
       pageUrl: (p: number) => listUrl(base, { ...q, page: p }),
       steps: STEP_FILTERS,
       regions: await regionOptions(user.principal.region),

@@ -10,7 +10,7 @@ import { createPasswordSignIn, requestOrigin } from '../../http/signIn.js';
 import { pageData, type ConsoleContext } from '../context.js';
 import { shownError } from '../messages.js';
 import { sendHtml } from '../render.js';
-import { CONSOLE, redirect, safeNext, who } from '../session.js';
+import { CONSOLE, fromOwnPage, redirect, safeNext, who } from '../session.js';
 import { formIssues } from '../forms.js';
 
 const signInForm = z.strictObject({
@@ -37,8 +37,7 @@ export async function signInPages(app: FastifyInstance, ctx: ConsoleContext) {
 
   app.post('/login', { config: { consolePublic: true } }, async (request, reply) => {
     // The form comes from our own page: a post from another site (a login-CSRF) is refused.
-    const originHeader = request.headers.origin;
-    if (typeof originHeader === 'string' && originHeader !== `${request.protocol}://${request.host}`) throw errors.forbidden({}, 'cross-site sign-in');
+    if (!fromOwnPage(request)) throw errors.forbidden({}, 'cross-site sign-in');
     const parsed = signInForm.safeParse(request.body ?? {});
     const username = typeof (request.body as { username?: unknown })?.username === 'string' ? String((request.body as { username: string }).username).slice(0, 64) : '';
     const next = safeNext((request.body as { next?: unknown })?.next);
