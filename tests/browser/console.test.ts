@@ -201,7 +201,7 @@ describe('one county does not see another', () => {
     expect([403, 404]).toContain(res?.status());
     expect(await mc.locator('html').getAttribute('lang')).toBe('zh-CN');
     expect(await mc.locator('main h1').innerText()).toMatch(/找不到|无权/);
-    expect(['NOT_FOUND', 'FORBIDDEN']).toContain(await mc.locator('main .alert.error').getAttribute('data-code'));
+    expect(['NOT_FOUND', 'CASE_NOT_FOUND', 'FORBIDDEN']).toContain(await mc.locator('main .alert.error').getAttribute('data-code'));
     const body = await mc.locator('main').innerText();
     expect(body).not.toContain(lbRows.text[0].split('\t')[1]); // the head of household's name
     expect(body).not.toContain('灵宝市');
