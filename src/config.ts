@@ -132,7 +132,7 @@ const onOff = () =>
       error: `expected on or off`,
     });
 
-function schemaFor(production: boolean) {
+function schemaFor(production: boolean, development = false) {
   // In production the key is required (a missing value fails with this message); elsewhere it may be
   // left unset and the development secret is used.
   const jwtSecret = z
@@ -271,7 +271,8 @@ function schemaFor(production: boolean) {
       ? onOff()
           .default(false)
           .refine((on) => !on, 'DEMO_CLOCK cannot be on in production')
-      : onOff().default(false),
+      : // On for `npm start` on a fresh machine (NODE_ENV unset = development), so a demonstration can end a notice period.
+        onOff().default(development),
   })
     .superRefine((e, ctx) => {
       if (e.TOKEN_TTL > e.TOKEN_MAX_TTL) ctx.addIssue({ code: 'custom', path: ['TOKEN_TTL'], message: 'must not be longer than TOKEN_MAX_TTL' });
@@ -304,7 +305,7 @@ function userOf(url: string): string {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const production = env.NODE_ENV === 'production';
   const cleaned = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
-  const result = schemaFor(production).safeParse(cleaned);
+  const result = schemaFor(production, (cleaned.NODE_ENV ?? 'development') === 'development').safeParse(cleaned);
 
   if (!result.success) {
     const issues = result.error.issues.map((issue) => {

@@ -80,7 +80,7 @@ export function createService(deps: ServiceDeps) {
     },
   });
 
-  registerConsole(app, { engine, config: deps.config });
+  registerConsole(app, { engine, config: deps.config, demoClock });
 
   // Every process forgets a changed user at once (NOTIFY from the users trigger); '' = reconnected, forget all.
   const unlisten = listen(deps.database, USERS_CHANNEL, (id) => engine.accounts.forgetUser(id), deps.logger);

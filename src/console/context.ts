@@ -20,7 +20,7 @@ export function pageData(request: FastifyRequest, title: string, extra: Record<s
     base: CONSOLE,
     user,
     csrf: user?.csrfToken ?? '',
-    nav: user ? navFor(user.principal, request.url) : [],
+    nav: user ? navFor(user.principal, request.url, { demoClock: user.demoClock }) : [],
     ...extra,
   };
 }

@@ -21,6 +21,8 @@ import { shownError } from './messages.js';
 import { signInPages } from './routes/signIn.js';
 import { inboxPages } from './routes/inbox.js';
 import { casePages } from './routes/casePage.js';
+import { demoClockPages } from './routes/demoClock.js';
+import type { DemoClock } from '../time/clock.js';
 import { surveyPages } from './routes/survey.js';
 import { revisitPages } from './routes/revisits.js';
 import { pageData, type ConsoleContext } from './context.js';
@@ -30,6 +32,8 @@ export { CONSOLE };
 export interface ConsoleDeps {
   engine: Engine;
   config: Config;
+  /** Set when DEMO_CLOCK is on: the 演示时钟 page for admins. */
+  demoClock?: DemoClock | null;
 }
 
 const htmxDir = () => dirname(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
@@ -48,9 +52,10 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await scope.register(fastifyStatic, { root: htmxDir(), prefix: '/vendor/htmx/', decorateReply: false, allowedPath: (path) => path === '/htmx.min.js', maxAge: '1d' });
 
       scope.decorateRequest('consoleUser', null);
+      const consoleAuth = createConsoleAuth(deps.engine.accounts, { demoClock: !!deps.demoClock });
       scope.addHook('onRequest', async (request, reply) => {
         if (request.url.startsWith(`${CONSOLE}/assets/`) || request.url.startsWith(`${CONSOLE}/vendor/`)) return;
-        return createConsoleAuth(deps.engine.accounts)(request, reply);
+        return consoleAuth(request, reply);
       });
       scope.addHook('preValidation', consoleCsrf);
 
@@ -60,6 +65,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await signInPages(scope, ctx);
       await inboxPages(scope, ctx);
       await casePages(scope, ctx);
+      if (deps.demoClock) await demoClockPages(scope, ctx, deps.demoClock);
       await surveyPages(scope, ctx);
       await revisitPages(scope, ctx);
     },

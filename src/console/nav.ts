@@ -8,18 +8,19 @@ export interface NavItem {
   current: boolean;
 }
 
-const ITEMS: { path: string; label: string; roles?: string[] }[] = [
+const ITEMS: { path: string; label: string; roles?: string[]; demoOnly?: boolean }[] = [
   { path: '/', label: '待办' },
   { path: '/cases', label: '案件查询' },
   { path: '/survey', label: '入户普查', roles: ['enumerator'] },
   { path: '/revisits', label: '回访', roles: ['visitor'] },
   { path: '/supervise', label: '督办', roles: ['supervisor'] },
   { path: '/admin', label: '管理', roles: ['admin'] },
+  { path: '/demo-clock', label: '演示时钟', roles: ['admin'], demoOnly: true },
 ];
 
-export function navFor(principal: Principal, url: string): NavItem[] {
+export function navFor(principal: Principal, url: string, opts: { demoClock?: boolean } = {}): NavItem[] {
   const path = url.split('?')[0].slice(CONSOLE.length) || '/';
-  return ITEMS.filter((i) => !i.roles || i.roles.some((r) => principal.roles.includes(r as Principal['roles'][number]))).map((i) => ({
+  return ITEMS.filter((i) => !i.demoOnly || opts.demoClock).filter((i) => !i.roles || i.roles.some((r) => principal.roles.includes(r as Principal['roles'][number]))).map((i) => ({
     href: `${CONSOLE}${i.path}`,
     label: i.label,
     current: i.path === '/' ? path === '/' : path.startsWith(i.path),

@@ -21,6 +21,8 @@ export interface ConsoleUser {
   mustChangePassword: boolean;
   csrfToken: string;
   verifyCsrf: (token: string | undefined) => boolean;
+  /** DEMO_CLOCK is on: admins get the 演示时钟 page. */
+  demoClock: boolean;
 }
 
 declare module 'fastify' {
@@ -62,7 +64,7 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/console(\/[A-Za-z0-9\-/._?=&%]*)?$/.test(next) && !next.startsWith('//') ? next : `${CONSOLE}/`;
 }
 
-export function createConsoleAuth(accounts: Accounts) {
+export function createConsoleAuth(accounts: Accounts, opts: { demoClock?: boolean } = {}) {
   return async function consoleAuth(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | void> {
     request.consoleUser = null;
     if (request.routeOptions.config.consolePublic) return;
@@ -79,6 +81,7 @@ export function createConsoleAuth(accounts: Accounts) {
         mustChangePassword: user.mustChangePassword,
         csrfToken: live.csrfToken(),
         verifyCsrf: (token) => live.verifyCsrf(token),
+        demoClock: !!opts.demoClock,
       };
     } catch (err) {
       if (err instanceof AppError && err.statusCode === 401) return toSignIn();

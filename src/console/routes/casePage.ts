@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { eventTypes, type EventType } from '../../../machines/index.js';
+import { careFacilityTypes, eventTypes, type EventType } from '../../../machines/index.js';
 import { caseByRef } from '../caseRef.js';
 import type { CaseView } from '../../engine/caseView.js';
 import { errors } from '../../errors.js';
@@ -82,6 +82,8 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
       done: done && (eventTypes as string[]).includes(done) ? eventLabels[done as EventType] : null,
       today: engine.deps.clock.now(),
       stateText: stateLabelOf(view.state),
+      maxPerCaregiver: engine.deps.casePolicy.maxResidentsPerCaregiver,
+      careTypes: careFacilityTypes,
     };
     return sendHtml(reply, renderer.render('case', data));
   });
