@@ -20,6 +20,8 @@ import { CONSOLE, consoleCsrf, createConsoleAuth, isHtmx } from './session.js';
 import { shownError } from './messages.js';
 import { signInPages } from './routes/signIn.js';
 import { inboxPages } from './routes/inbox.js';
+import { supervisePages } from './routes/supervise.js';
+import { notificationPages } from './routes/notifications.js';
 import { pageData, type ConsoleContext } from './context.js';
 
 export { CONSOLE };
@@ -50,12 +52,21 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
         return createConsoleAuth(deps.engine.accounts)(request, reply);
       });
       scope.addHook('preValidation', consoleCsrf);
+      // The menu's unread count: one indexed count per full page (not for htmx fragments or posts).
+      scope.decorateRequest('consoleUnread', 0);
+      scope.addHook('preHandler', async (request) => {
+        if (request.consoleUser && request.method === 'GET' && !isHtmx(request)) {
+          request.consoleUnread = await deps.engine.unreadNotificationCount(request.consoleUser.principal);
+        }
+      });
 
       scope.setErrorHandler(async (error, request, reply) => renderError(ctx, error, request, reply));
       scope.setNotFoundHandler(async (request, reply) => renderError(ctx, errors.notFound(), request, reply));
 
       await signInPages(scope, ctx);
       await inboxPages(scope, ctx);
+      await supervisePages(scope, ctx);
+      await notificationPages(scope, ctx);
     },
     { prefix: CONSOLE },
   );

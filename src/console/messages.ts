@@ -5,6 +5,7 @@
  */
 import { AppError, errorCatalogue, type FieldIssue } from '../errors.js';
 import { toAppError } from '../http/errorHandler.js';
+import { FALLBACK_ZH } from './zhFallback.js';
 
 export interface ShownError {
   code: string;
@@ -19,7 +20,7 @@ export interface ShownError {
 type Zh = { messageZh?: string };
 
 export function zhMessage(err: AppError): string {
-  return (err as AppError & Zh).messageZh ?? (errorCatalogue[err.code] as Zh).messageZh ?? err.message;
+  return (err as AppError & Zh).messageZh ?? (errorCatalogue[err.code] as Zh).messageZh ?? FALLBACK_ZH[err.code] ?? err.message;
 }
 
 export function fieldMessage(issue: FieldIssue): string {

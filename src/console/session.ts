@@ -27,6 +27,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in person on a console route (null on the sign-in page and assets). */
     consoleUser: ConsoleUser | null;
+    /** The signed-in person's unread notifications, for the menu badge (full page loads only). */
+    consoleUnread: number;
   }
   interface FastifyContextConfig {
     /** A console route anyone may open (sign-in page). */
