@@ -22,6 +22,8 @@ import { signInPages } from './routes/signIn.js';
 import { inboxPages } from './routes/inbox.js';
 import { supervisePages } from './routes/supervise.js';
 import { notificationPages } from './routes/notifications.js';
+import { adminPages } from './routes/admin.js';
+import { adminUserPages } from './routes/adminUsers.js';
 import { pageData, type ConsoleContext } from './context.js';
 
 export { CONSOLE };
@@ -67,6 +69,8 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await inboxPages(scope, ctx);
       await supervisePages(scope, ctx);
       await notificationPages(scope, ctx);
+      await adminPages(scope, ctx);
+      await adminUserPages(scope, ctx);
     },
     { prefix: CONSOLE },
   );
