@@ -24,6 +24,7 @@ import { supervisePages } from './routes/supervise.js';
 import { notificationPages } from './routes/notifications.js';
 import { adminPages } from './routes/admin.js';
 import { adminUserPages } from './routes/adminUsers.js';
+import { adminCarePages } from './routes/adminCare.js';
 import { pageData, type ConsoleContext } from './context.js';
 
 export { CONSOLE };
@@ -71,6 +72,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await notificationPages(scope, ctx);
       await adminPages(scope, ctx);
       await adminUserPages(scope, ctx);
+      await adminCarePages(scope, ctx);
     },
     { prefix: CONSOLE },
   );
