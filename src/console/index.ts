@@ -25,6 +25,7 @@ import { notificationPages } from './routes/notifications.js';
 import { adminPages } from './routes/admin.js';
 import { adminUserPages } from './routes/adminUsers.js';
 import { adminCarePages } from './routes/adminCare.js';
+import { adminCalendarPages } from './routes/adminCalendar.js';
 import { pageData, type ConsoleContext } from './context.js';
 
 export { CONSOLE };
@@ -73,6 +74,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await adminPages(scope, ctx);
       await adminUserPages(scope, ctx);
       await adminCarePages(scope, ctx);
+      await adminCalendarPages(scope, ctx);
     },
     { prefix: CONSOLE },
   );
