@@ -26,6 +26,7 @@ import { adminPages } from './routes/admin.js';
 import { adminUserPages } from './routes/adminUsers.js';
 import { adminCarePages } from './routes/adminCare.js';
 import { adminCalendarPages } from './routes/adminCalendar.js';
+import { adminDeadlinePages } from './routes/adminDeadlines.js';
 import { pageData, type ConsoleContext } from './context.js';
 
 export { CONSOLE };
@@ -75,6 +76,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await adminUserPages(scope, ctx);
       await adminCarePages(scope, ctx);
       await adminCalendarPages(scope, ctx);
+      await adminDeadlinePages(scope, ctx);
     },
     { prefix: CONSOLE },
   );
