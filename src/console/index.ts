@@ -27,6 +27,7 @@ import { adminUserPages } from './routes/adminUsers.js';
 import { adminCarePages } from './routes/adminCare.js';
 import { adminCalendarPages } from './routes/adminCalendar.js';
 import { adminDeadlinePages } from './routes/adminDeadlines.js';
+import { adminWebhookPages } from './routes/adminWebhooks.js';
 import { pageData, type ConsoleContext } from './context.js';
 
 export { CONSOLE };
@@ -77,6 +78,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await adminCarePages(scope, ctx);
       await adminCalendarPages(scope, ctx);
       await adminDeadlinePages(scope, ctx);
+      await adminWebhookPages(scope, ctx);
     },
     { prefix: CONSOLE },
   );
