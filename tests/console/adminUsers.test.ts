@@ -2,6 +2,7 @@
 // change it first; bad input re-renders the form with Chinese messages and creates nothing; a county admin
 // neither sees nor edits a user of another county; deactivation and password reset ask first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertUser } from '../../src/db/index.js';
 import { startService, type TestService } from '../helpers/service.js';
 import { consoleAs, csrfOf, mainOf } from './session.js';
 
@@ -137,12 +138,21 @@ describe('管理 · 用户', () => {
     expect(mainOf(self.html)).toContain('不能停用您自己的账号');
   });
 
-  it('lists users in pages', async () => {
+  it('lists users in pages, by username, without ids', async () => {
+    for (let i = 0; i < 35; i++) {
+      await insertUser(svc.database.db, { username: `zz-extra-${String(i).padStart(2, '0')}`, displayName: `用户${i}`, roles: ['visitor'], jurisdiction: '411282108' });
+    }
     const c = await consoleAs(svc, 'provinceAdmin');
     const first = await c.get('/console/admin/users');
     expect(first.status).toBe(200);
-    const rows = mainOf(first.html).match(/<a href="\/console\/admin\/users\/[^"/]+">/g) ?? [];
-    expect(rows.length).toBeGreaterThan(5);
+    const usernames = (html: string) => [...mainOf(html).matchAll(/<a href="\/console\/admin\/users\/([^"/?]+)">/g)].map((m) => m[1]);
+    expect(usernames(first.html)).toHaveLength(30);
     expect(first.html).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+    const next = /<a href="([^"]+)" rel="next">下一页<\/a>/.exec(first.html)?.[1];
+    expect(next).toBeTruthy();
+    const second = await c.get(next!.replace(/&amp;/g, '&'));
+    const both = [...usernames(first.html), ...usernames(second.html)];
+    expect(new Set(both).size).toBe(both.length);
+    expect(both).toContain('zz-extra-34');
   });
 });
