@@ -9,7 +9,7 @@ export const FALLBACK_ZH: Record<string, string> = {
   USER_CONFLICT: '该用户名已被使用',
   VALIDATION_FAILED: '填写的内容有误，请按提示修改',
   SETTING_VERSION_CONFLICT: '此设置已被他人更新，请刷新后重试',
-  PRECONDITION_REQUIRED: '此设置已被他人更新，请刷新后重试',
+  PRECONDITION_REQUIRED: '页面缺少版本信息，请刷新后重试',
   WEBHOOK_TARGET_REFUSED: '推送地址不允许指向内网、本机或保留地址',
   CSRF_TOKEN_INVALID: '页面已过期，请刷新后重新提交',
   UNAUTHENTICATED: '请先登录',

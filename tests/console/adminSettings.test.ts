@@ -50,6 +50,16 @@ describe('节假日安排', () => {
     expect((await svc.as('provinceAdmin', 'GET', '/calendar/2028')).headers.etag).toBe('"0"');
   });
 
+  it('an upload without the CSRF token is refused before anything is read', async () => {
+    const c = await consoleAs(svc, 'provinceAdmin');
+    const boundary = '----x';
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="year"\r\n\r\n2029\r\n--${boundary}\r\nContent-Disposition: form-data; name="version"\r\n\r\n0\r\n--${boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\n{"year":2029,"holidays":[],"workdays":[]}\r\n--${boundary}--\r\n`;
+    const res = await svc.app.inject({ method: 'POST', url: '/console/admin/calendar', payload: body, headers: { cookie: c.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('页面已过期');
+    expect((await svc.as('provinceAdmin', 'GET', '/calendar/2029')).headers.etag).toBe('"0"');
+  });
+
   it('a stale version is refused; a county admin cannot load the national calendar', async () => {
     const c = await consoleAs(svc, 'provinceAdmin');
     const file = JSON.stringify({ year: 2027, holidays: [], workdays: [] });
