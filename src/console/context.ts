@@ -21,6 +21,8 @@ export function pageData(request: FastifyRequest, title: string, extra: Record<s
     user,
     csrf: user?.csrfToken ?? '',
     nav: user ? navFor(user.principal, request.url, { demoClock: user.demoClock }) : [],
+    // Counted once per page load by the console's preHandler (index.ts); 0 for fragments.
+    unread: request.consoleUnread ?? 0,
     ...extra,
   };
 }

@@ -25,6 +25,14 @@ import { demoClockPages } from './routes/demoClock.js';
 import type { DemoClock } from '../time/clock.js';
 import { surveyPages } from './routes/survey.js';
 import { revisitPages } from './routes/revisits.js';
+import { supervisePages } from './routes/supervise.js';
+import { notificationPages } from './routes/notifications.js';
+import { adminPages } from './routes/admin.js';
+import { adminUserPages } from './routes/adminUsers.js';
+import { adminCarePages } from './routes/adminCare.js';
+import { adminCalendarPages } from './routes/adminCalendar.js';
+import { adminDeadlinePages } from './routes/adminDeadlines.js';
+import { adminWebhookPages } from './routes/adminWebhooks.js';
 import { pageData, type ConsoleContext } from './context.js';
 
 export { CONSOLE };
@@ -58,6 +66,13 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
         return consoleAuth(request, reply);
       });
       scope.addHook('preValidation', consoleCsrf);
+      // The menu's unread count: one indexed count per full page (not for htmx fragments or posts).
+      scope.decorateRequest('consoleUnread', 0);
+      scope.addHook('preHandler', async (request) => {
+        if (request.consoleUser && request.method === 'GET' && !isHtmx(request)) {
+          request.consoleUnread = await deps.engine.unreadNotificationCount(request.consoleUser.principal);
+        }
+      });
 
       scope.setErrorHandler(async (error, request, reply) => renderError(ctx, error, request, reply));
       scope.setNotFoundHandler(async (request, reply) => renderError(ctx, errors.notFound(), request, reply));
@@ -68,6 +83,14 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       if (deps.demoClock) await demoClockPages(scope, ctx, deps.demoClock);
       await surveyPages(scope, ctx);
       await revisitPages(scope, ctx);
+      await supervisePages(scope, ctx);
+      await notificationPages(scope, ctx);
+      await adminPages(scope, ctx);
+      await adminUserPages(scope, ctx);
+      await adminCarePages(scope, ctx);
+      await adminCalendarPages(scope, ctx);
+      await adminDeadlinePages(scope, ctx);
+      await adminWebhookPages(scope, ctx);
     },
     { prefix: CONSOLE },
   );

@@ -29,10 +29,17 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in person on a console route (null on the sign-in page and assets). */
     consoleUser: ConsoleUser | null;
+    /** The signed-in person's unread notifications, for the menu badge (full page loads only). */
+    consoleUnread: number;
   }
   interface FastifyContextConfig {
     /** A console route anyone may open (sign-in page). */
     consolePublic?: boolean;
+    /**
+     * A console route that takes a multipart form (a file upload): its body is parsed only in the route's own
+     * scope, after this check, so the route checks the CSRF field itself (consoleMultipartCsrf).
+     */
+    consoleMultipart?: boolean;
   }
 }
 
@@ -97,6 +104,11 @@ export function createConsoleAuth(accounts: Accounts, opts: { demoClock?: boolea
 export async function consoleCsrf(request: FastifyRequest): Promise<void> {
   const user = request.consoleUser;
   if (!user || SAFE.has(request.method)) return;
+  if (request.routeOptions.config.consoleMultipart && isMultipartRequest(request) && request.headers[CSRF_HEADER] === undefined) return;
+  checkCsrf(request, user);
+}
+
+function checkCsrf(request: FastifyRequest, user: ConsoleUser): void {
   const header = request.headers[CSRF_HEADER];
   const body = request.body as Record<string, unknown> | undefined;
   let fromBody: string | undefined;
@@ -105,6 +117,14 @@ export async function consoleCsrf(request: FastifyRequest): Promise<void> {
     delete body[CSRF_FIELD];
   }
   if (!user.verifyCsrf(typeof header === 'string' ? header : fromBody)) throw errors.csrfTokenInvalid();
+}
+
+const isMultipartRequest = (request: FastifyRequest) => String(request.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/form-data');
+
+/** preValidation of a consoleMultipart route, after the multipart body is parsed: the same CSRF check. */
+export async function consoleMultipartCsrf(request: FastifyRequest): Promise<void> {
+  if (!isMultipartRequest(request) || request.headers[CSRF_HEADER] !== undefined) return; // checked by consoleCsrf
+  checkCsrf(request, who(request));
 }
 
 /** The principal of a console route that requires sign-in (set by consoleAuth). */

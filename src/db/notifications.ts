@@ -44,6 +44,15 @@ export async function listNotifications(tx: Db | Tx, q: NotificationQuery): Prom
     .limit(q.limit);
 }
 
+/** How many of the user's notifications are unread: one count over notifications_user_idx (user_id leads it). */
+export async function countUnreadNotifications(tx: Db | Tx, userId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(notifications)
+    .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
+  return Number(row?.n ?? 0);
+}
+
 /** Marks one of the user's notifications read; false when it is not theirs or does not exist. */
 export async function markNotificationRead(tx: Db | Tx, userId: string, id: number, at: Date): Promise<boolean> {
   const updated = await tx

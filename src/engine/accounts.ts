@@ -336,6 +336,14 @@ export function createAccounts(deps: Pick<EngineDeps, 'db' | 'clock' | 'sessionP
     return accountView(user);
   }
 
+  /** One user by username (the console's admin pages name users so); outside the jurisdiction: USER_NOT_FOUND. */
+  async function getUserByUsername(admin: Principal, username: string): Promise<AccountView> {
+    assertAdmin(admin);
+    const user = await findUserByUsername(db, username);
+    assertManaged(admin, user, username);
+    return accountView(user);
+  }
+
   /**
    * Creates a user. A person gets a random initial password to be changed at first sign-in (unless they sign
    * in only through single sign-on: `password: false`); a service account gets a secret. Either is returned
@@ -513,6 +521,7 @@ export function createAccounts(deps: Pick<EngineDeps, 'db' | 'clock' | 'sessionP
     userForExternalId,
     listUsers,
     getUser,
+    getUserByUsername,
     createUser,
     updateUser,
     setActive,

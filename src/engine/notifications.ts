@@ -2,7 +2,7 @@
  * The in-app inbox of reminders (通知): each user reads and marks only their own. Notifications are written by
  * the timer worker (plan/firing.ts), one per responsible user and reminder; here they are only read.
  */
-import { listNotifications, markNotificationRead, type NotificationRow } from '../db/index.js';
+import { countUnreadNotifications, listNotifications, markNotificationRead, type NotificationRow } from '../db/index.js';
 import { isUuid } from '../db/uuid.js';
 import { errors } from '../errors.js';
 import { maskDeep } from './identity.js';
@@ -43,7 +43,13 @@ export function createNotificationQueries(deps: EngineDeps) {
     }
   }
 
-  return { notifications, readNotification };
+  /** How many of the caller's notifications are unread (the console's menu badge). */
+  async function unreadNotificationCount(principal: Principal): Promise<number> {
+    if (!isUuid(principal.id)) return 0;
+    return countUnreadNotifications(db, principal.id);
+  }
+
+  return { notifications, readNotification, unreadNotificationCount };
 }
 
 export type NotificationQueries = ReturnType<typeof createNotificationQueries>;

@@ -4,7 +4,7 @@
  * nothing; it never widens what the caller sees.
  */
 import type { Role } from '../../machines/index.js';
-import { countOverdue, listOverdue } from '../db/overdue.js';
+import { countOverdue, countOverdueByArea, listOverdue } from '../db/overdue.js';
 import { errors } from '../errors.js';
 import type { EngineDeps, Principal } from './types.js';
 
@@ -115,7 +115,32 @@ export function createOverdue(deps: EngineDeps) {
     return { asOf, total: counts.reduce((s, c) => s + c.count, 0), counties: [...counties.values()] };
   }
 
-  return { overdue, overdueSummary };
+  /**
+   * The console's 督办 dashboard: overdue open cases in a region (the jurisdiction, or an area inside it),
+   * counted by step and by the areas one level below it. A region outside the jurisdiction counts nothing.
+   */
+  async function overdueByArea(principal: Principal, q: { region?: string; minDaysOverdue?: number } = {}) {
+    assertReader(principal);
+    const now = clock.now();
+    const region = narrowRegion(principal.region, q.region);
+    const counts = region === null ? [] : await countOverdueByArea(db, { regionPrefix: region, now, minDaysOverdue: q.minDaysOverdue ?? 0 });
+    const steps = new Map<string, number>();
+    const areas = new Map<string, number>();
+    for (const c of counts) {
+      steps.set(c.step, (steps.get(c.step) ?? 0) + c.count);
+      areas.set(c.areaCode, (areas.get(c.areaCode) ?? 0) + c.count);
+    }
+    return {
+      asOf: now.toISOString(),
+      region,
+      total: counts.reduce((s, c) => s + c.count, 0),
+      steps: [...steps].map(([step, count]) => ({ step, count })).sort((a, b) => b.count - a.count || a.step.localeCompare(b.step)),
+      areas: [...areas].map(([areaCode, count]) => ({ areaCode, count })).sort((a, b) => a.areaCode.localeCompare(b.areaCode)),
+      cells: counts,
+    };
+  }
+
+  return { overdue, overdueSummary, overdueByArea };
 }
 
 export type OverdueQueries = ReturnType<typeof createOverdue>;
