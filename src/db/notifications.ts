@@ -1,6 +1,7 @@
 // In-app notifications (one per user and reminder) and the webhook outbox they feed: both written in the
 // transaction that decides the reminder, so a reminder exists exactly when its deliveries do.
 import { and, desc, eq, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { getTableColumns } from 'drizzle-orm';
 import { notifications, webhookDeliveries, webhooks, type NewNotification, type NotificationRow, type WebhookRow } from './schema.js';
 import type { Db, Tx } from './types.js';
 
@@ -32,12 +33,13 @@ export interface NotificationQuery {
   limit: number;
 }
 
-export async function listNotifications(tx: Db | Tx, q: NotificationQuery): Promise<NotificationRow[]> {
+export async function listNotifications(tx: Db | Tx, q: NotificationQuery): Promise<(NotificationRow & { caseNumber: string | null })[]> {
   const conditions: (SQL | undefined)[] = [eq(notifications.userId, q.userId)];
   if (q.unreadOnly) conditions.push(isNull(notifications.readAt));
   if (q.before !== undefined) conditions.push(lt(notifications.id, q.before));
+  // The case's readable number, for people (a notification names its case by number, never by id).
   return tx
-    .select()
+    .select({ ...getTableColumns(notifications), caseNumber: sql<string | null>`(select c.case_number from cases c where c.id = ${notifications.caseId})` })
     .from(notifications)
     .where(and(...conditions))
     .orderBy(desc(notifications.id))

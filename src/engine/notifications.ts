@@ -8,7 +8,7 @@ import { errors } from '../errors.js';
 import { maskDeep } from './identity.js';
 import type { EngineDeps, Principal } from './types.js';
 
-export function notificationView(n: NotificationRow) {
+export function notificationView(n: NotificationRow & { caseNumber?: string | null }) {
   // No notification should carry an ID number; should one (free text), it is masked for everyone.
   return maskDeep({
     id: n.id,
@@ -16,6 +16,7 @@ export function notificationView(n: NotificationRow) {
     title: n.title,
     body: n.body,
     caseId: n.caseId,
+    caseNumber: n.caseNumber ?? null,
     data: n.data,
     createdAt: n.createdAt.toISOString(),
     readAt: n.readAt?.toISOString() ?? null,

@@ -33,7 +33,7 @@ const KIND_LABELS: Record<string, string> = {
 function row(n: NotificationView) {
   const data = (n.data ?? {}) as Record<string, unknown>;
   const step = typeof data.step === 'string' ? (deadlineKeyLabels[data.step] ?? null) : null;
-  return { id: n.id, kind: KIND_LABELS[n.kind] ?? '通知', title: n.title, body: n.body !== n.title ? n.body : '', step, createdAt: n.createdAt, read: !!n.readAt, readAt: n.readAt };
+  return { id: n.id, caseNumber: n.caseNumber, kind: KIND_LABELS[n.kind] ?? '通知', title: n.title, body: n.body !== n.title ? n.body : '', step, createdAt: n.createdAt, read: !!n.readAt, readAt: n.readAt };
 }
 
 export async function notificationPages(app: FastifyInstance, ctx: ConsoleContext) {
