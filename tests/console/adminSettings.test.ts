@@ -3,7 +3,7 @@
 // "此设置已被他人修改"; a webhook to a private address is refused in Chinese.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, V, type TestService } from '../helpers/service.js';
-import { consoleAs, mainOf } from './session.js';
+import { consoleAs, mainOf } from '../helpers/console.js';
 
 let svc: TestService;
 beforeAll(async () => {

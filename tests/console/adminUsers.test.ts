@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUser } from '../../src/db/index.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { consoleAs, csrfOf, mainOf } from './session.js';
+import { consoleAs, csrfOf, mainOf } from '../helpers/console.js';
 
 let svc: TestService;
 beforeAll(async () => {

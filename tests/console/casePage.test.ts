@@ -150,7 +150,7 @@ describe('the case page', () => {
     const c = await newCase();
     const enumerator = await consoleAs(svc, 'enumerator');
     const form = actionForm((await enumerator.get(`/console/c/${c.number}`)).html, 'SUBMIT_SURVEY');
-    const res = await enumerator.post(`/console/c/${c.number}/events/SUBMIT_SURVEY`, form, { csrf: null });
+    const res = await enumerator.post(`/console/c/${c.number}/events/SUBMIT_SURVEY`, form, { token: null });
     expect(res.status).toBe(403);
     expect((await svc.as('enumerator', 'GET', `/cases/${c.id}`)).body.state).toBe('survey');
   });

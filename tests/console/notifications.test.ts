@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertNotifications } from '../../src/db/index.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { consoleAs, mainOf } from './session.js';
+import { consoleAs, mainOf } from '../helpers/console.js';
 
 let svc: TestService;
 beforeAll(async () => {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUser } from '../../src/db/index.js';
 import { startService, V, idNumber, type TestService, type TestUser } from '../helpers/service.js';
-import { browser, inputValue } from './browser.js';
+import { consoleAs, inputValue } from '../helpers/console.js';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -52,7 +52,7 @@ describe('revisits', () => {
     const first = await placed('赵大爷');
     svc.clock.advanceDays(100); // past the first revisit's due date (a quarter after placement)
     await placed('钱大娘');
-    const b = await browser(svc, svc.users.visitor);
+    const b = await consoleAs(svc, 'visitor');
     const page = await b.get('/console/revisits');
     expect(page.status).toBe(200);
     expect(page.html).toContain('赵大爷户');
@@ -66,7 +66,7 @@ describe('revisits', () => {
 
   it('recording a revisit through the form appears in the case’s audit trail; then back to the list with a message', async () => {
     const caseId = await placed('孙奶奶');
-    const b = await browser(svc, svc.users.visitor);
+    const b = await consoleAs(svc, 'visitor');
     const href = hrefOf((await b.get('/console/revisits')).html, '孙奶奶');
     const form = await b.get(href);
     expect(form.status).toBe(200);
@@ -104,10 +104,10 @@ describe('revisits', () => {
 
   it('a visitor of another county sees neither the case in the list nor its form', async () => {
     const caseId = await placed('李爷爷');
-    const own = await browser(svc, svc.users.visitor);
+    const own = await consoleAs(svc, 'visitor');
     const href = hrefOf((await own.get('/console/revisits')).html, '李爷爷');
     const other = await insertUser(svc.database.db, { username: 'mcVisitor', displayName: '渑池回访干部', roles: ['visitor'], jurisdiction: '411221' });
-    const b = await browser(svc, other);
+    const b = await consoleAs(svc, other);
     const list = await b.get('/console/revisits');
     expect(list.status).toBe(200);
     expect(list.html).not.toContain('李爷爷');

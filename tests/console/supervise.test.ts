@@ -3,7 +3,7 @@
 // the page is read-only, and a supervisor's crafted POSTs are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, sunSurvey, V, type TestService, type TestUser } from '../helpers/service.js';
-import { consoleAs, decode, mainOf } from './session.js';
+import { consoleAs, decode, mainOf } from '../helpers/console.js';
 
 let svc: TestService;
 beforeAll(async () => {

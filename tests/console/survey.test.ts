@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/index.js';
 import { selfCareLevelTable } from '../../src/console/routes/survey.js';
 import { idNumber, startService, V, type TestService } from '../helpers/service.js';
-import { browser, caseIdOf, inputValue, type Fields } from './browser.js';
+import { consoleAs, caseIdOf, inputValue } from '../helpers/console.js';
 
 let svc: TestService;
-let b: Awaited<ReturnType<typeof browser>>;
+let b: Awaited<ReturnType<typeof consoleAs>>;
 beforeAll(async () => {
   svc = await startService();
-  b = await browser(svc, svc.users.enumerator);
+  b = await consoleAs(svc, 'enumerator');
 });
 afterAll(async () => {
   await svc?.close();
@@ -26,7 +26,7 @@ async function openForm() {
 }
 
 /** An elderly man living alone, as the form posts him (checkbox pairs as the browser sends them). */
-function elderFields(csrf: string, key: string, id = idNumber('1940-01-01')): Fields {
+function elderFields(csrf: string, key: string, id = idNumber('1940-01-01')): [string, string][] {
   return [
     ['_csrf', csrf], ['idempotencyKey', key],
     ['villageCode', V.sunjiagou], ['address', '孙家沟村5组1号'], ['poorId', ''],
@@ -63,7 +63,7 @@ describe('the survey form', () => {
     const res = await b.post('/console/survey', elderFields(csrf, key));
     expect(res.status, res.html).toBe(303);
     expect(res.location).toMatch(/^\/console\/survey\/[^/]+$/);
-    const viaConsole = await caseIdOf(svc, svc.principal('enumerator'), res.location);
+    const viaConsole = await caseIdOf(svc, 'enumerator', res.location);
 
     const api = await svc.as('enumerator', 'POST', '/households', {
       villageCode: V.sunjiagou, address: '孙家沟村5组1号',
@@ -135,7 +135,7 @@ describe('the survey form', () => {
     const after = await b.get(sent.location);
     expect(after.html).toContain('筛查结果：列入初步名单');
     expect(after.html).toMatch(/王老汉<\/strong>：贫困老年人、重度残疾人/);
-    const id = await caseIdOf(svc, svc.principal('enumerator'), res.location);
+    const id = await caseIdOf(svc, 'enumerator', res.location);
     expect((await svc.engine.getCase(svc.principal('enumerator'), id)).state).toBe('preliminary');
   });
 
@@ -154,7 +154,7 @@ describe('the survey form', () => {
   it('a post without the CSRF token is refused and creates nothing', async () => {
     const { key } = await openForm();
     const before = await countCases();
-    const res = await b.post('/console/survey', elderFields('', key).filter(([k]) => k !== '_csrf'));
+    const res = await b.post('/console/survey', elderFields('', key).filter(([k]) => k !== '_csrf'), { token: null });
     expect(res.status).toBe(403);
     expect(await countCases()).toBe(before);
   });
