@@ -3,6 +3,7 @@
 // the page is read-only, and a supervisor's crafted POSTs are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, sunSurvey, V, type TestService, type TestUser } from '../helpers/service.js';
+import { walker } from '../helpers/walk.js';
 import { consoleAs, decode, mainOf } from '../helpers/console.js';
 
 let svc: TestService;
@@ -11,26 +12,10 @@ beforeAll(async () => {
 });
 afterAll(async () => svc?.close());
 
-const send = (who: TestUser, caseId: string, body: object) => svc.as(who, 'POST', `/cases/${caseId}/events`, body);
-
-async function newCase(who: TestUser = 'enumerator', villageCode: string = V.sunjiagou) {
-  const r = await svc.as(who, 'POST', '/households', sunSurvey(villageCode));
-  expect(r.status, JSON.stringify(r.body)).toBe(201);
-  return r.body.caseId as string;
-}
-
-async function walkToReview(level: 'village' | 'township', villageCode: string = V.sunjiagou) {
-  const caseId = await newCase('enumerator', villageCode);
-  await send('enumerator', caseId, { type: 'SUBMIT_SURVEY' });
-  const r = await send('evaluator', caseId, { type: 'START_EVALUATION' });
-  for (const m of r.body.household.members) {
-    await send('evaluator', caseId, { type: 'RECORD_ASSESSMENT', assessment: { memberId: m.id, categories: ['elderly'], labourCapacity: 'none', evidence: ['证明'] } });
-  }
-  let s = await send('evaluator', caseId, { type: 'SUBMIT_EVALUATION', conclusion: '符合' });
-  if (level === 'township') s = await send('village', caseId, { type: 'APPROVE', comment: '同意' });
-  expect(s.body).toMatchObject({ state: 'review', reviewLevel: level });
-  return caseId;
-}
+const walk = () => walker(svc);
+const send: ReturnType<typeof walker>['send'] = (...a) => walk().send(...a);
+const newCase: ReturnType<typeof walker>['newCase'] = (...a) => walk().newCase(...a);
+const walkToReview = async (...a: Parameters<ReturnType<typeof walker>['walkToReview']>) => (await walk().walkToReview(...a)).caseId;
 
 /** The number in the table row whose header is `label`, and its link. */
 function rowCount(html: string, label: string): { count: number; href: string } | null {

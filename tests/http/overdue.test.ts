@@ -7,6 +7,7 @@ import { insertUser } from '../../src/db/index.js';
 import { signToken } from '../../src/http/auth.js';
 import { overduePageSchema, overdueSummarySchema } from '../../src/http/routes/overdue.js';
 import { startService, sunSurvey, V, type TestService, type TestUser } from '../helpers/service.js';
+import { walker } from '../helpers/walk.js';
 
 let svc: TestService;
 let mcSupervisorToken: string;
@@ -27,27 +28,10 @@ async function get(who: Who, url: string) {
   return { status: res.statusCode, body: JSON.parse(res.body), headers: res.headers };
 }
 
-const send = (who: TestUser, caseId: string, body: object) => svc.as(who, 'POST', `/cases/${caseId}/events`, body);
-
-async function newCase(who: TestUser = 'enumerator', villageCode: string = V.sunjiagou) {
-  const r = await svc.as(who, 'POST', '/households', sunSurvey(villageCode));
-  expect(r.status, JSON.stringify(r.body)).toBe(201);
-  return r.body.caseId as string;
-}
-
-/** A case walked to village review (and on to township review when asked), now. */
-async function walkToReview(level: 'village' | 'township', villageCode: string = V.sunjiagou) {
-  const caseId = await newCase('enumerator', villageCode);
-  await send('enumerator', caseId, { type: 'SUBMIT_SURVEY' });
-  const r = await send('evaluator', caseId, { type: 'START_EVALUATION' });
-  for (const m of r.body.household.members) {
-    await send('evaluator', caseId, { type: 'RECORD_ASSESSMENT', assessment: { memberId: m.id, categories: ['elderly'], labourCapacity: 'none', evidence: ['证明'] } });
-  }
-  let s = await send('evaluator', caseId, { type: 'SUBMIT_EVALUATION', conclusion: '符合' });
-  if (level === 'township') s = await send('village', caseId, { type: 'APPROVE', comment: '同意' });
-  expect(s.body, JSON.stringify(s.body)).toMatchObject({ state: 'review', reviewLevel: level });
-  return { caseId, deadline: s.body.deadline as { key: string; at: string } };
-}
+const walk = () => walker(svc);
+const send: ReturnType<typeof walker>['send'] = (...a) => walk().send(...a);
+const newCase: ReturnType<typeof walker>['newCase'] = (...a) => walk().newCase(...a);
+const walkToReview: ReturnType<typeof walker>['walkToReview'] = (...a) => walk().walkToReview(...a);
 
 const ids = (body: { items: { caseId: string }[] }) => body.items.map((i) => i.caseId);
 
