@@ -24,7 +24,7 @@ import { ManualClock } from '../../src/time/clock.js';
 import { createTestDb } from './db.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = ['--headless', '--lang=zh-CN', '--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** The demo's "now": a Monday, 09:00 in China. Fixed, so deadline badges (and screenshots) do not drift. */
 export const DEMO_NOW = '2026-03-02T01:00:00Z';
@@ -55,7 +55,9 @@ export async function startDemoService() {
       done();
     },
   });
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'warn', JWT_SECRET: 'test-secret-test-secret-test-secret-42' });
+  // One browser signs in as a dozen people from one address within a minute: the per-address request limits are off
+  // here (they have their own tests in tests/http/protections.test.ts).
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'warn', JWT_SECRET: 'test-secret-test-secret-test-secret-42', RATE_LIMIT: '0', RATE_LIMIT_PUBLIC: '0' });
   const logger = createLogger(config, sink);
   const service = createService({ config, logger, database, clock });
   const { app, engine } = service;
