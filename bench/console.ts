@@ -100,6 +100,6 @@ if (write) {
   const begin = `<!-- console:${db}:begin -->`;
   const end = `<!-- console:${db}:end -->`;
   const block = `${begin}\n${table}\n${end}`;
-  const next = doc.includes(begin) ? doc.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), block) : `${doc.trimEnd()}\n\n## Console pages (issue 12)\n\n${block}\n`;
-  writeFileSync(file, next.replace(/(## Console pages \(issue 12\)\n\n[\s\S]*?)\n\n## Console pages \(issue 12\)\n\n/, '$1\n\n'));
+  const next = doc.includes(begin) ? doc.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), block) : `${doc.trimEnd()}\n\n## Console pages\n\n${block}\n`;
+  writeFileSync(file, next.replace(/(## Console pages\n\n[\s\S]*?)\n\n## Console pages\n\n/, '$1\n\n'));
 }

@@ -347,13 +347,29 @@ async function pglitePhase(args: BenchArgs, results: Results, jwtSecret: string)
   }
 }
 
+/**
+ * The report, keeping the sections other bench scripts own (from "## Console pages" on: `npm run bench:console`),
+ * which this run did not measure.
+ */
+function writeReport(out: string, results: Results) {
+  let kept = '';
+  try {
+    const old = readFileSync(out, 'utf8');
+    const at = old.indexOf('\n## Console pages');
+    if (at >= 0) kept = old.slice(at);
+  } catch {
+    // no earlier report
+  }
+  writeFileSync(out, renderReport(results).trimEnd() + '\n' + kept);
+}
+
 /** --render: the report of an earlier run, from its raw results, with the current wording of the report. */
 function renderOnly(args: BenchArgs) {
   const results = JSON.parse(readFileSync(args.render!, 'utf8')) as Results;
   results.args = { ...results.args, only: new Set(results.args.only as unknown as string[]) as BenchArgs['only'] };
   console.log(renderSummary(results));
   const out = args.out ?? 'docs/benchmarks.md';
-  writeFileSync(out, renderReport(results));
+  writeReport(out, results);
   log(`report of the run of ${results.machine.date} (${results.command}) written to ${out}`);
 }
 
@@ -377,7 +393,7 @@ async function main() {
   writeFileSync(json, JSON.stringify(results, (k, v) => (v instanceof Set ? [...v] : v), 2));
   log(`raw results: ${json}`);
   if (args.out) {
-    writeFileSync(args.out, renderReport(results));
+    writeReport(args.out, results);
     log(`report written to ${args.out}`);
   }
 }
