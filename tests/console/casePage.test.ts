@@ -108,6 +108,17 @@ describe('the case page', () => {
     const visitorPage = await (await consoleAs(svc, 'visitor')).get(`/console/c/${c.number}?done=RECORD_REVISIT`);
     expect(textOf(visitorPage.html)).toContain('已完成：记录回访');
     expect(textOf(visitorPage.html)).toContain('回访记录（1 次）');
+
+    // 退出: "other" needs a text (the rule, in Chinese); moved away opens the 7-day exit notice.
+    const noText = await send('officer', c.number, 'EXIT', { reason: 'other', date: '2026-03-15' });
+    expect(noText.res.headers['x-doudi-status']).toBe('422');
+    expect(textOf(noText.res.html)).toMatch(/[\u4e00-\u9fff]/);
+    expect(noText.res.html).toContain('data-code="GUARD_FAILED"');
+    const exit = await send('officer', c.number, 'EXIT', { reason: 'moved_away', date: '2026-03-15', text: '随子女迁往郑州' });
+    expect(exit.res.status, exit.res.html).toBe(204);
+    const exiting = await (await consoleAs(svc, 'officer')).get(`/console/c/${c.number}`);
+    expect(textOf(exiting.html)).toContain('迁出（随子女迁往郑州）');
+    expect(exiting.html).toContain('data-event="CANCEL_EXIT"');
   });
 
   it('refuses a page gone stale, applies a resent form once, and names the problem', async () => {

@@ -139,6 +139,33 @@ describe('the survey form', () => {
     expect((await svc.engine.getCase(svc.principal('enumerator'), id)).state).toBe('preliminary');
   });
 
+  it('修改普查信息: the saved survey comes back in the form and is corrected with UPDATE_SURVEY; a stale form is refused', async () => {
+    const { csrf, key } = await openForm();
+    const res = await b.post('/console/survey', elderFields(csrf, key));
+    const result = await b.get(res.location);
+    expect(result.html).toContain(`href="${res.location}/edit"`);
+    const edit = await b.get(`${res.location}/edit`);
+    expect(edit.status).toBe(200);
+    expect(edit.html).toContain('value="王老汉"');
+    expect(edit.html).toContain('value="孙家沟村5组1号"');
+    const version = inputValue(edit.html, 'rowVersion');
+    const fields = (v: string, address: string): [string, string][] => [
+      ...elderFields(csrf, inputValue(edit.html, 'idempotencyKey')).map(([k, x]): [string, string] => (k === 'address' ? [k, address] : [k, x])),
+      ['rowVersion', v],
+    ];
+    const saved = await b.post(`${res.location}/edit`, fields(version, '孙家沟村5组2号'));
+    expect(saved.status, saved.html).toBe(303);
+    const id = await caseIdOf(svc, 'enumerator', res.location);
+    expect((await svc.engine.getCase(svc.principal('enumerator'), id)).household.address).toBe('孙家沟村5组2号');
+    const trail = await svc.engine.audit(svc.principal('enumerator'), id);
+    expect(trail.map((r) => r.eventType)).toEqual(['OPEN_CASE', 'UPDATE_SURVEY']);
+    // The same version again (another tab, the old page): refused, nothing changed.
+    const again = await b.post(`${res.location}/edit`, [...fields(version, '别的地址').filter(([k]) => k !== 'idempotencyKey'), ['idempotencyKey', '00000000-0000-4000-8000-000000000001']]);
+    expect(again.status).toBe(409);
+    expect(again.html).toContain('此案件已被他人更新');
+    expect((await svc.engine.getCase(svc.principal('enumerator'), id)).household.address).toBe('孙家沟村5组2号');
+  });
+
   it('a household with a worker is screened out, with the reason naming the member (not an id)', async () => {
     const { csrf, key } = await openForm();
     const fields = elderFields(csrf, key).map(([k, v]): [string, string] => (k === 'members[0].labourCapacity' ? [k, 'full'] : [k, v]));

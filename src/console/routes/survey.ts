@@ -115,7 +115,7 @@ export async function surveyPages(app: FastifyInstance, ctx: ConsoleContext) {
     levelTable: selfCareLevelTable.join('|'),
   };
 
-  async function showForm(request: FastifyRequest, reply: FastifyReply, form: Raw, idempotencyKey: string, error: ShownError | null, status = 200) {
+  async function showForm(request: FastifyRequest, reply: FastifyReply, form: Raw, idempotencyKey: string, error: ShownError | null, status = 200, edit: { caseNumber: string; rowVersion: number } | null = null) {
     const user = who(request);
     const members = (Array.isArray(form.members) && form.members.length > 0 ? (form.members as Raw[]) : [{}]).slice(0, MAX_MEMBERS).map((m, i) => memberForm(m, i === 0));
     const ls = (form.legalSupporter ?? {}) as Raw;
@@ -128,8 +128,9 @@ export async function surveyPages(app: FastifyInstance, ctx: ConsoleContext) {
       idempotencyKey,
       error,
       fields: error?.fields ?? {},
+      edit,
     };
-    return sendHtml(reply, renderer.render('survey', data), status);
+    return sendHtml(reply, renderer.render('survey', edit ? { ...data, title: '修改普查信息' } : data), status);
   }
 
   app.get('/survey', async (request, reply) => {
@@ -175,6 +176,54 @@ export async function surveyPages(app: FastifyInstance, ctx: ConsoleContext) {
     return redirect(request, reply, `${CONSOLE}/survey/${encodeURIComponent(caseRefOf(shownCase))}`);
   });
 
+  /**
+   * 修改普查信息: the saved survey in the same form, sent as UPDATE_SURVEY with the version it was read at
+   * (while the case is in `survey`; the machine says when). The form is the view the enumerator sees (full ID
+   * numbers: the role works with them).
+   */
+  app.get<{ Params: { ref: string } }>('/survey/:ref/edit', async (request, reply) => {
+    const user = who(request);
+    const view = await caseByRef(engine, user.principal, request.params.ref);
+    if (!view.allowedEvents.includes('UPDATE_SURVEY')) throw errors.eventNotAllowed({ state: view.state, event: 'UPDATE_SURVEY', allowedEvents: view.allowedEvents });
+    const h = view.household;
+    const form: Raw = {
+      villageCode: h.villageCode,
+      address: h.address,
+      poorId: h.poorId ?? '',
+      legalSupporter: h.legalSupporter ?? {},
+      members: h.members.map((m) => ({ ...m, selfCareAssessed: m.selfCare !== null, selfCare: m.selfCare ?? {} })),
+    };
+    return showForm(request, reply, form, randomUUID(), null, 200, { caseNumber: view.caseNumber, rowVersion: view.rowVersion });
+  });
+
+  app.post<{ Params: { ref: string } }>('/survey/:ref/edit', async (request, reply) => {
+    const user = who(request);
+    const view = await caseByRef(engine, user.principal, request.params.ref);
+    const { idempotencyKey: rawKey, _add, rowVersion: rawVersion, ...posted } = (request.body ?? {}) as Raw;
+    const key = typeof rawKey === 'string' && rawKey ? rawKey : randomUUID();
+    const rowVersion = Number(rawVersion);
+    const edit = { caseNumber: view.caseNumber, rowVersion: Number.isInteger(rowVersion) ? rowVersion : view.rowVersion };
+    const form = nestForm(posted, { booleans: BOOLEANS, numbers: ['members[].disabilities[].grade'] }) as Raw;
+    if (_add !== undefined) {
+      const members = Array.isArray(form.members) ? (form.members as Raw[]) : [];
+      return showForm(request, reply, { ...form, members: [...(members.length ? members : [{}]), {}] }, key, null, 200, edit);
+    }
+    const refuse = (err: unknown, status: number) => showForm(request, reply, form, key, shownError(err, request.id), status, edit);
+    const parsed = householdInputSchema.safeParse(surveyBody(form));
+    if (!parsed.success) return refuse(errors.validationFailed(formIssues(parsed.error)), 400);
+    try {
+      if (!Number.isInteger(rowVersion)) throw errors.validationFailed([{ path: 'rowVersion', message: '请重新加载本页后再提交' }]);
+      await engine.sendEvent({ principal: user.principal, requestId: request.id, clientRequestId: null }, view.id, { type: 'UPDATE_SURVEY', household: parsed.data }, { ifMatch: rowVersion, idempotencyKey: parseIdempotencyKey(key) });
+    } catch (err) {
+      const shown = shownError(err, request.id);
+      if (shown.code === 'INTERNAL') throw err;
+      // The engine names fields under household.: the form names them without it.
+      shown.fields = Object.fromEntries(Object.entries(shown.fields).map(([k, v]) => [k.replace(/^household\./, ''), v]));
+      return showForm(request, reply, form, key, shown, shown.status, edit);
+    }
+    return redirect(request, reply, `${CONSOLE}/survey/${encodeURIComponent(view.caseNumber)}`);
+  });
+
   async function showCase(request: FastifyRequest, reply: FastifyReply, ref: string, error: ShownError | null, status = 200) {
     const user = who(request);
     const view = await caseByRef(engine, user.principal, ref);
@@ -200,6 +249,7 @@ export async function surveyPages(app: FastifyInstance, ctx: ConsoleContext) {
         return { ...m, level: sc.success ? selfCareLevelLabels[selfCareLevel(sc.data)] : '未评估' };
       }),
       canSubmit: view.allowedEvents.includes('SUBMIT_SURVEY'),
+      canEdit: view.allowedEvents.includes('UPDATE_SURVEY'),
       screening,
       error,
       submitted: (request.query as { submitted?: string }).submitted === '1',
