@@ -30,7 +30,7 @@ describe('loadConfig', () => {
       reviewChain: ['village', 'township', 'county'],
       worker: true,
       seedDemo: true,
-      demoClock: false,
+      demoClock: true, // on in development (NODE_ENV unset), for demonstrations
       allowDemoUsers: false,
       tokenMaxTtlSeconds: 24 * 3600,
       sessionTtlSeconds: 12 * 3600,
@@ -179,6 +179,10 @@ describe('loadConfig', () => {
 
   it('allows the demo clock outside production only', () => {
     expect(loadConfig({ DEMO_CLOCK: 'on' }).demoClock).toBe(true);
+    expect(loadConfig({}).demoClock).toBe(true); // development: on unless switched off
+    expect(loadConfig({ DEMO_CLOCK: 'off' }).demoClock).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test' }).demoClock).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strongSecret }).demoClock).toBe(false);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strongSecret, DEMO_CLOCK: 'on' })).toThrow(/DEMO_CLOCK: DEMO_CLOCK cannot be on in production/);
   });
 
