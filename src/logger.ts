@@ -166,6 +166,36 @@ export const redactPaths = [
 ];
 
 /**
+ * Query parameters that may carry what a person typed (a name or address searched for, a username, a page to
+ * return to with its search): their values never reach the log. Everything else in a URL is codes and ids.
+ */
+const REDACTED_QUERY = new Set(['q', 'next', 'username']);
+
+export function redactUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const params = url.slice(at + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    return REDACTED_QUERY.has(decodeURIComponentSafe(key)) && eq >= 0 ? `${key}=[redacted]` : pair;
+  });
+  return `${url.slice(0, at)}?${params.join('&')}`;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** The request as logged: Fastify's usual fields, with the URL's searched-for values redacted. */
+function requestSerializer(req: { method?: string; url?: string; host?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) {
+  return { method: req.method, url: req.url === undefined ? undefined : redactUrl(req.url), host: req.host ?? req.hostname, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
+/**
  * Build the process logger. `destination` defaults to stdout (synchronous, so nothing is lost when the
  * process exits); tests pass a stream that collects lines.
  */
@@ -174,7 +204,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
     {
       level: config.logLevel,
       redact: { paths: redactPaths, censor: '[redacted]' },
-      serializers: { err: safeError, error: safeError, cause: safeError },
+      serializers: { err: safeError, error: safeError, cause: safeError, req: requestSerializer },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     maskingStream(destination ?? pino.destination({ dest: 1, sync: true })),

@@ -193,3 +193,17 @@ describe('the case page', () => {
     expect(htmx.headers['hx-redirect']).toMatch(/^\/console\/login/);
   });
 });
+
+describe('the console’s logs', () => {
+  it('never hold what a person searched for (a name, an address, ID digits)', async () => {
+    const officer = await consoleAs(svc, 'officer');
+    svc.logLines.length = 0;
+    expect((await officer.get(`/console/cases?q=${encodeURIComponent('孙某某')}&step=review`)).status).toBe(200);
+    expect((await officer.get('/console/cases?q=4112821947')).status).toBe(200);
+    const logged = svc.logLines.join('\n');
+    expect(logged).toContain('/console/cases?q=[redacted]&step=review');
+    expect(logged).not.toContain('孙某某');
+    expect(logged).not.toContain(encodeURIComponent('孙某某'));
+    expect(logged).not.toContain('4112821947');
+  });
+});

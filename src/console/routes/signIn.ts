@@ -30,12 +30,12 @@ export async function signInPages(app: FastifyInstance, ctx: ConsoleContext) {
   const passwordSignIn = createPasswordSignIn(app, engine, config);
   const render = (template: string, data: Record<string, unknown>) => renderer.render(template, data);
 
-  app.get('/login', { config: { consolePublic: true } }, async (request, reply) => {
+  app.get('/login', { config: { consolePublic: true, public: true } }, async (request, reply) => {
     const q = request.query as { next?: string };
     return sendHtml(reply, render('login', { ...pageData(request, '登录'), next: safeNext(q.next), username: '', error: null, sso: !!config.oidc }));
   });
 
-  app.post('/login', { config: { consolePublic: true } }, async (request, reply) => {
+  app.post('/login', { config: { consolePublic: true, public: true } }, async (request, reply) => {
     // The form comes from our own page: a post from another site (a login-CSRF) is refused.
     if (!fromOwnPage(request)) throw errors.forbidden({}, 'cross-site sign-in');
     const parsed = signInForm.safeParse(request.body ?? {});
