@@ -54,6 +54,10 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
   app.register(
     async (scope) => {
       const ctx: ConsoleContext = { ...deps, renderer };
+      // Pages are not the API: they stay out of the OpenAPI document (/openapi.json, /docs).
+      scope.addHook('onRoute', (route) => {
+        route.schema = { ...(route.schema ?? {}), hide: true };
+      });
       // Forms post application/x-www-form-urlencoded; nested fields (members[0].name) are parsed by the routes.
       await scope.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
       await scope.register(fastifyStatic, { root: join(consoleDir(), 'assets'), prefix: '/assets/', decorateReply: false, maxAge: deps.config.nodeEnv === 'production' ? '1h' : 0 });

@@ -207,3 +207,11 @@ describe('the console’s logs', () => {
     expect(logged).not.toContain('4112821947');
   });
 });
+
+describe('the API document', () => {
+  it('lists the API, not the console’s pages', async () => {
+    const doc = JSON.parse((await svc.app.inject({ method: 'GET', url: '/openapi.json' })).body) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain('/worklist');
+    expect(Object.keys(doc.paths).filter((p) => p === '/' || p.startsWith('/console'))).toEqual([]);
+  });
+});

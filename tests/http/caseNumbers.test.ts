@@ -6,73 +6,32 @@
 // UPDATE on a connection of its own) until as many service transactions as the pool has connections wait behind it,
 // as in concurrency.test.ts. On PGlite (one connection) they are serialized; the same expectations hold.
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/index.js';
-import { TEST_PG_POOL, testDbKind } from '../helpers/db.js';
+import { TEST_PG_POOL } from '../helpers/db.js';
 import { startService, sunSurvey, V, type TestService } from '../helpers/service.js';
-
-const onPostgres = testDbKind() === 'postgres';
+import { lockHolder, onPostgres, type LockHolder } from '../helpers/race.js';
 
 let svc: TestService;
-let holder: postgres.Sql | null = null;
-let holderPid = 0;
-let dbName = '';
+let locks: LockHolder;
 beforeAll(async () => {
   svc = await startService();
-  if (onPostgres) {
-    dbName = rows<{ name: string }>(await svc.database.db.execute(sql`select current_database() as name`))[0].name;
-    const url = new URL(process.env.DATABASE_URL!);
-    url.pathname = `/${dbName}`;
-    holder = postgres(url.toString(), { max: 2, onnotice: () => {} });
-  }
+  locks = await lockHolder(svc.database);
 });
 afterAll(async () => {
-  await holder?.end({ timeout: 5 });
+  await locks?.close();
   await svc?.close();
 });
 
 const survey = (body = sunSurvey()) => svc.as('enumerator', 'POST', '/households', body);
 const seqOf = (n: string) => Number(n.split('-')[2]);
 
-/** Service backends waiting, directly or in line, on the lock the holder took (see concurrency.test.ts). */
-async function blockedByHolder(): Promise<number> {
-  const [r] = await holder!`with w as (
-      select pid, pg_blocking_pids(pid) as b from pg_stat_activity
-      where datname = ${dbName} and pid <> ${holderPid} and wait_event_type = 'Lock')
-    select count(*)::int as n from w
-    where cardinality(b) > 0 and b <@ (select array_agg(pid) || ${holderPid}::int from w)`;
-  return r.n as number;
-}
-
 /** Runs `requests` while the test holds the counter row of (county, year), released once `mustBlock` wait on it. */
-async function whileCounterLocked<T>(county: string, year: number, mustBlock: number, requests: () => Promise<T>[]): Promise<{ results: T[]; blocked: number }> {
-  if (!onPostgres) return { results: await Promise.all(requests()), blocked: 0 };
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  let locked!: () => void;
-  const lockHeld = new Promise<void>((r) => (locked = r));
-  const tx = holder!.begin(async (t) => {
-    holderPid = (await t`select pg_backend_pid() as pid`)[0].pid as number;
+function whileCounterLocked<T>(county: string, year: number, mustBlock: number, requests: () => Promise<T>[]) {
+  return locks.raced(async (t) => {
     const [k] = await t`select last from case_number_counters where county_code = ${county} and year = ${year} for update`;
     if (!k) throw new Error('no counter row to lock');
-    locked();
-    await released;
-  });
-  await Promise.race([lockHeld, tx]);
-  const pending = requests();
-  let blocked = 0;
-  try {
-    const deadline = Date.now() + 15_000;
-    while ((blocked = await blockedByHolder()) < mustBlock) {
-      if (Date.now() > deadline) throw new Error(`only ${blocked} of ${mustBlock} surveys blocked on the counter`);
-      await new Promise((r) => setImmediate(r));
-    }
-  } finally {
-    release();
-    await tx;
-  }
-  return { results: await Promise.all(pending), blocked };
+  }, mustBlock, requests);
 }
 
 describe('case numbers', () => {
