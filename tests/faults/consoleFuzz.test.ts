@@ -26,7 +26,7 @@ import { idNumber, startService, sunSurvey, V, type TestService, type TestUser }
 
 const SEED = Number.parseInt(process.env.FUZZ_SEED ?? '20260303', 10);
 const SCALE = Number(process.env.FUZZ_SCALE ?? '1');
-const RUNS = 3000;
+const RUNS = 6000;
 const runs = Math.max(1, Math.round(RUNS * SCALE));
 
 const USERS = [
@@ -334,7 +334,9 @@ async function send(s: Spec) {
     payload = Buffer.from(ps.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&'));
     headers['content-type'] = 'application/x-www-form-urlencoded';
   } else if (b.kind === 'json') {
-    const v = inBody && b.value && typeof b.value === 'object' && !Array.isArray(b.value) ? { _csrf: token, ...b.value } : b.value;
+    // Twice: in JSON, an array of two tokens where the one string is expected.
+    const field = s.csrf === 'twice' ? [token, token] : token;
+    const v = inBody && b.value && typeof b.value === 'object' && !Array.isArray(b.value) ? { _csrf: field, ...b.value } : b.value;
     payload = Buffer.from(JSON.stringify(v ?? null));
     headers['content-type'] = 'application/json';
   } else if (b.kind === 'multipart') {
@@ -383,7 +385,7 @@ async function check(s: Spec): Promise<void> {
   const sent = `${url} ${payload?.toString('utf8') ?? ''} ${JSON.stringify(s.params)}`.toLowerCase();
   const where = () =>
     `\n  request: ${s.route.method} ${url.slice(0, 400)} as ${s.who} csrf=${s.csrf} htmx=${s.htmx} headers=${JSON.stringify({ ...headers, cookie: headers.cookie ? '…' : undefined })}` +
-    `\n  body: ${(payload?.toString('utf8') ?? '').slice(0, 1500)}\n  response: ${status} ${JSON.stringify(res.headers).slice(0, 400)} ${res.body.slice(0, 600)}`;
+    ` location=${location}${hxRedirect}\n  body: ${(payload?.toString('utf8') ?? '').slice(0, 1500)}\n  response: ${status} ${JSON.stringify(res.headers).slice(0, 400)} ${res.body.slice(0, 600)}`;
 
   if (status >= 500) {
     const logged = svc.logLines.filter((l) => l.includes('"level":50')).slice(-1)[0] ?? '';
@@ -415,7 +417,10 @@ async function check(s: Spec): Promise<void> {
   const urlencoded = s.body.kind === 'form' || (s.body.kind === 'raw' && s.body.contentType === 'application/x-www-form-urlencoded');
   const csrfOk = VALID_CSRF.includes(s.csrf);
   const publicRoute = s.route.path === '/console/login';
-  if (signedIn && s.route.method === 'POST' && !csrfOk && !publicRoute && !asset) {
+  // Sent to sign in again, or to change the password first: consoleAuth answered before the CSRF check (the
+  // session was ended by a sign-out or a password reset of one's own account).
+  const resent = [location, hxRedirect].some((l) => l.startsWith('/console/login') || l.startsWith('/console/password'));
+  if (signedIn && s.route.method === 'POST' && !csrfOk && !publicRoute && !asset && !resent) {
     if (after !== before) throw new Error(`a POST without a valid CSRF token changed the database${where()}`);
     if (urlencoded && (payload?.length ?? 0) < 200_000 && shownStatus !== 403) throw new Error(`a POST without a valid CSRF token answered ${shownStatus}, not 403${where()}`);
     if (shownStatus === 403) stats.csrfRefused += 1;
@@ -444,7 +449,13 @@ async function check(s: Spec): Promise<void> {
     if (status === 200) harvest(html);
   }
   // The session ended (signed out, or the user was deactivated): a new one for the next request.
-  if (signedIn && (location.startsWith('/console/login') || hxRedirect.startsWith('/console/login'))) sessions.delete(s.who);
+  // The session ended (signed out, or an admin reset their own password): a new one for the next request, and
+  // the forced password change undone (outside the window the fingerprint watches).
+  if (signedIn && resent) {
+    sessions.delete(s.who);
+    await svc.database.db.execute(sql`update users set must_change_password = false where id = ${svc.users[s.who as TestUser].id}`);
+    lastFingerprint = await fingerprint();
+  }
 }
 const session = (s: Spec) => sessions.get(s.who);
 
@@ -494,7 +505,7 @@ describe(`fuzzing the console (seed ${SEED}; FUZZ_SEED=${SEED} replays it)`, () 
       reporter: (out) => {
         if (!out.failed) return;
         const cut = (x: unknown) => String(x).replace(/(.)\1{60,}/gs, (m, c: string) => `${c.repeat(20)}…(${m.length}×)`).slice(0, 6000);
-        throw new Error(`property failed (seed ${out.seed}, path ${out.counterexamplePath})\n  counterexample: ${cut(JSON.stringify(out.counterexample))}\n  ${cut(out.errorInstance instanceof Error ? out.errorInstance.message : out.error)}`);
+        throw new Error(`property failed (seed ${out.seed}, path ${out.counterexamplePath})\n  counterexample: ${cut(JSON.stringify(out.counterexample))}\n  ${cut(out.errorInstance instanceof Error ? out.errorInstance.message : out.errorInstance)}`);
       },
     });
     console.log(`[faults] console fuzz: ${stats.requests} requests in ${Date.now() - t0} ms`, JSON.stringify({
