@@ -60,16 +60,6 @@ export function deadlineBadge(deadlineAt: Date | string | null | undefined, now:
   return { text: `剩余 ${left} 个工作日`, tone: left <= 2 ? 'soon' : 'ok' };
 }
 
-/** 411282********1234-style numbers are shown as given; this only groups a full one for reading. */
-export function idNumber(value: string | null | undefined): string {
-  return value ?? '';
-}
-
-/** A yuan amount: 12,284 元. */
-export function yuan(n: number): string {
-  return `${n.toLocaleString('zh-CN')} 元`;
-}
-
 /** The last day a step may take: a deadline instant is 00:00 of the day after it (src/time/calendar.ts). */
 export function dueDate(deadlineAt: Date | string | null | undefined): string {
   if (!deadlineAt) return '';

@@ -15,6 +15,7 @@
 //
 // The seed is fixed (printed; override with FUZZ_SEED=<n>); FUZZ_SCALE multiplies the number of requests.
 import { sql } from 'drizzle-orm';
+import { installWriteCounter } from './writeCounter.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventTypes } from '../../machines/index.js';
@@ -66,20 +67,8 @@ const worldIds: string[] = [];
 const stats = { requests: 0, byStatus: new Map<number, number>(), byRoute: new Map<string, number>(), okByRoute: new Map<string, number>(), csrfRefused: 0, routerRefused: 0 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// The database's writes, counted by triggers (as in fuzz.test.ts): the traces of access itself are not counted.
-
-async function installWriteCounter() {
-  const db = svc.database.db;
-  const traces = new Set(['security_log', 'rate_limit_hits', 'sessions']);
-  const tables = rows<{ tablename: string }>(await db.execute(sql`select tablename from pg_tables where schemaname = 'public' order by tablename`))
-    .map((r) => r.tablename)
-    .filter((t) => !traces.has(t));
-  await db.execute(sql`create table fuzz_writes (n bigint not null)`);
-  await db.execute(sql`insert into fuzz_writes values (0)`);
-  await db.execute(sql.raw(`create function fuzz_count_write() returns trigger language plpgsql as $$ begin update fuzz_writes set n = n + 1; return null; end $$`));
-  for (const t of tables) await db.execute(sql.raw(`create trigger fuzz_count_write after insert or update or delete on "${t}" for each row execute function fuzz_count_write()`));
-}
-const fingerprint = async () => String(rows<{ n: unknown }>(await svc.database.db.execute(sql`select n from fuzz_writes`))[0].n);
+// The database's writes, counted by triggers (tests/faults/writeCounter.ts), set in beforeAll.
+let fingerprint: () => Promise<string>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // The console's routes, read from the app's route tree.
@@ -465,7 +454,7 @@ describe(`fuzzing the console (seed ${SEED}; FUZZ_SEED=${SEED} replays it)`, () 
   beforeAll(async () => {
     svc = await startService({ env: { DEMO_CLOCK: 'on', LOG_LEVEL: 'warn', RATE_LIMIT: '0', RATE_LIMIT_PUBLIC: '0' } });
     await buildWorld();
-    await installWriteCounter();
+    fingerprint = (await installWriteCounter(svc.database.db)).fingerprint;
     routes = consoleRoutesOf(svc.app.printRoutes({ commonPrefix: false }));
     const ended = await svc.engine.accounts.startSession(svc.users.visitor, { via: 'password' });
     endedCookie = `doudi_session=${ended.cookie}`;

@@ -14,6 +14,7 @@
 // The seed is fixed (printed; override with FUZZ_SEED=<n>) so a failure can be replayed. Runs on PGlite, or on
 // PostgreSQL when DATABASE_URL is set.
 import { sql } from 'drizzle-orm';
+import { installWriteCounter } from './writeCounter.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -70,29 +71,8 @@ const tokens = new Map<string, string>();
 const stats = { requests: 0, byStatus: new Map<number, number>(), byRoute: new Map<string, number>(), okByRoute: new Map<string, number>(), codes: new Map<string, number>() };
 const SECRET = 'test-secret-test-secret-test-secret-42'; // startService's JWT_SECRET
 
-/**
- * What changed. Every table of the service gets a row-level trigger that counts inserted, updated and deleted rows
- * in `fuzz_writes`, in the same transaction as the write: a committed write (whole or partial) moves the count, a
- * rolled-back one does not. Reading that one row is the fingerprint, cheap enough to take after every request.
- */
-async function installWriteCounter(): Promise<string[]> {
-  const db = svc.database.db;
-  // Not counted: the traces of access itself — a refused sign-in is recorded in the security log and counted for
-  // the lockout on purpose, and a session's last request is noted on its row.
-  const traces = new Set(['security_log', 'rate_limit_hits', 'sessions']);
-  const tables = rows<{ tablename: string }>(await db.execute(sql`select tablename from pg_tables where schemaname = 'public' order by tablename`))
-    .map((r) => r.tablename)
-    .filter((t) => !traces.has(t));
-  await db.execute(sql`create table fuzz_writes (n bigint not null)`);
-  await db.execute(sql`insert into fuzz_writes values (0)`);
-  await db.execute(sql.raw(`create function fuzz_count_write() returns trigger language plpgsql as $$ begin update fuzz_writes set n = n + 1; return null; end $$`));
-  for (const t of tables) await db.execute(sql.raw(`create trigger fuzz_count_write after insert or update or delete on "${t}" for each row execute function fuzz_count_write()`));
-  return tables;
-}
-
-async function fingerprint(): Promise<string> {
-  return String(rows<{ n: unknown }>(await svc.database.db.execute(sql`select n from fuzz_writes`))[0].n);
-}
+/** The write counter's fingerprint (tests/faults/writeCounter.ts), set in beforeAll. */
+let fingerprint: () => Promise<string>;
 
 function principalFor(who: TestUser): Principal {
   return svc.principal(who) as Principal;
@@ -709,7 +689,9 @@ describe(`fuzzing every route (seed ${SEED}; FUZZ_SEED=${SEED} replays it)`, () 
     svc = await startService({ env: { DEMO_CLOCK: 'on', LOG_LEVEL: 'warn', RATE_LIMIT: '0', RATE_LIMIT_PUBLIC: '0' } });
     buildTokens();
     await buildWorld();
-    const watched = await installWriteCounter();
+    const counter = await installWriteCounter(svc.database.db);
+    fingerprint = counter.fingerprint;
+    const watched = counter.tables;
     expect(watched).toEqual(expect.arrayContaining(['cases', 'audit_records', 'households', 'members', 'timers', 'notifications', 'idempotency_keys', 'facilities', 'guardians', 'webhooks']));
     doc = JSON.parse((await svc.app.inject({ method: 'GET', url: '/openapi.json' })).body);
     ops = operations();

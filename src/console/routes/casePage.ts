@@ -34,12 +34,8 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
 
   /** Names of the people in the trail: staff names are shown to colleagues; an unknown id as its role only. */
   async function actorNames(ids: string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for (const id of new Set(ids)) {
-      const u = await engine.accounts.loadUser(id).catch(() => null);
-      if (u) out.set(id, u.displayName);
-    }
-    return out;
+    const found = await Promise.all([...new Set(ids)].map(async (id) => [id, (await engine.accounts.loadUser(id).catch(() => null))?.displayName] as const));
+    return new Map(found.filter((f): f is readonly [string, string] => !!f[1]));
   }
 
   app.get('/c/:caseNumber', async (request, reply) => {

@@ -95,6 +95,12 @@ export function surveyBody(form: Raw): Raw {
   return body;
 }
 
+/** Without scripts, 添加成员 posts the form: the same form comes back with one more (empty) member row. */
+function withOneMoreMember(form: Raw): Raw {
+  const members = Array.isArray(form.members) ? (form.members as Raw[]) : [];
+  return { ...form, members: [...(members.length ? members : [{}]), {}] };
+}
+
 export async function surveyPages(app: FastifyInstance, ctx: ConsoleContext) {
   const { engine, renderer } = ctx;
 
@@ -152,11 +158,7 @@ export async function surveyPages(app: FastifyInstance, ctx: ConsoleContext) {
     const { idempotencyKey: rawKey, _add, ...posted } = (request.body ?? {}) as Raw;
     const key = typeof rawKey === 'string' && rawKey ? rawKey : randomUUID();
     const form = nestForm(posted, { booleans: BOOLEANS, numbers: ['members[].disabilities[].grade'] }) as Raw;
-    // Without scripts, 添加成员 posts the form: the same form comes back with one more row, nothing saved.
-    if (_add !== undefined) {
-      const members = Array.isArray(form.members) ? (form.members as Raw[]) : [];
-      return showForm(request, reply, { ...form, members: [...(members.length ? members : [{}]), {}] }, key, null);
-    }
+    if (_add !== undefined) return showForm(request, reply, withOneMoreMember(form), key, null);
     const body = surveyBody(form);
     const refuse = (err: unknown, status: number) => showForm(request, reply, form, key, shownError(err, request.id), status);
     const parsed = householdInputSchema.safeParse(body);
@@ -204,10 +206,7 @@ export async function surveyPages(app: FastifyInstance, ctx: ConsoleContext) {
     const rowVersion = Number(rawVersion);
     const edit = { caseNumber: view.caseNumber, rowVersion: Number.isInteger(rowVersion) ? rowVersion : view.rowVersion };
     const form = nestForm(posted, { booleans: BOOLEANS, numbers: ['members[].disabilities[].grade'] }) as Raw;
-    if (_add !== undefined) {
-      const members = Array.isArray(form.members) ? (form.members as Raw[]) : [];
-      return showForm(request, reply, { ...form, members: [...(members.length ? members : [{}]), {}] }, key, null, 200, edit);
-    }
+    if (_add !== undefined) return showForm(request, reply, withOneMoreMember(form), key, null, 200, edit);
     const refuse = (err: unknown, status: number) => showForm(request, reply, form, key, shownError(err, request.id), status, edit);
     const parsed = householdInputSchema.safeParse(surveyBody(form));
     if (!parsed.success) return refuse(errors.validationFailed(formIssues(parsed.error)), 400);
