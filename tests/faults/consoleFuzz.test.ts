@@ -372,6 +372,8 @@ async function check(s: Spec): Promise<void> {
   const status = res.statusCode;
   const shownStatus = status === 200 && res.headers['x-doudi-status'] ? Number(res.headers['x-doudi-status']) : status;
   const sent = `${url} ${payload?.toString('utf8') ?? ''} ${JSON.stringify(s.params)}`.toLowerCase();
+  const location = String(res.headers.location ?? '');
+  const hxRedirect = String(res.headers['hx-redirect'] ?? '');
   const where = () =>
     `\n  request: ${s.route.method} ${url.slice(0, 400)} as ${s.who} csrf=${s.csrf} htmx=${s.htmx} headers=${JSON.stringify({ ...headers, cookie: headers.cookie ? '…' : undefined })}` +
     ` location=${location}${hxRedirect}\n  body: ${(payload?.toString('utf8') ?? '').slice(0, 1500)}\n  response: ${status} ${JSON.stringify(res.headers).slice(0, 400)} ${res.body.slice(0, 600)}`;
@@ -382,8 +384,6 @@ async function check(s: Spec): Promise<void> {
   }
   const asset = s.route.path.includes('*');
   const type = String(res.headers['content-type'] ?? '');
-  const location = String(res.headers.location ?? '');
-  const hxRedirect = String(res.headers['hx-redirect'] ?? '');
   // A URL the router refuses before any console hook runs (a path parameter over fastify's maxParamLength, or
   // broken percent-encoding): the app-wide frameworkErrors handler answers, in the API's JSON (src/http/app.ts).
   const encodedParams = s.route.params.map((p) => enc(s.params[p] ?? ''));

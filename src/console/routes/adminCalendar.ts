@@ -86,7 +86,16 @@ export async function adminCalendarPages(app: FastifyInstance, ctx: ConsoleConte
   // The upload: multipart (a file, or the text box) parsed in this scope only; a plain form (text box) too.
   await app.register(async (scope) => {
     await scope.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: MAX_FILE, files: 1, fields: 10, fieldSize: MAX_FILE } });
+    // A body the multipart parser cannot read (cut short, a part without headers: busboy throws a plain Error,
+    // without a status) is the sender's mistake, not ours: BAD_REQUEST, shown by the console's error page
+    // (an error handler that throws hands the error to the parent's). Found by tests/faults/consoleFuzz.test.ts.
+    const reachedHandler = new WeakSet<FastifyRequest>();
+    scope.setErrorHandler(async (error, request) => {
+      const unparsable = !reachedHandler.has(request) && !(error instanceof AppError) && typeof (error as { statusCode?: unknown }).statusCode !== 'number';
+      throw unparsable ? errors.badRequest('malformed multipart body') : error;
+    });
     scope.post('/admin/calendar', { preHandler: gate, preValidation: consoleMultipartCsrf, config: { consoleMultipart: true } }, async (request, reply) => {
+      reachedHandler.add(request);
       const body = (request.body ?? {}) as Record<string, unknown>;
       const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : '');
       const year = yearOf.safeParse(text(body.year));
