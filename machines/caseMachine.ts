@@ -5,7 +5,7 @@
  * durable scheduler sends, because a persisted snapshot does not restore pending delays.
  *
  * State names are the contract shared with the service and the users; sub-states are ours. Each state's
- * `meta.deadline` names the deadline policy entry (domain.md, "Deadlines") the service applies while the
+ * `meta.deadline` names the deadline policy entry (docs/domain.md, "Deadlines") the service applies while the
  * case is in that state; the machine does no calendar maths.
  */
 import { and, assign, setup } from 'xstate';

@@ -1,6 +1,6 @@
 /**
  * Overdue views for supervisors (and officers and admins): open cases still in a step whose deadline has
- * passed (domain.md, "Deadlines"), within the caller's jurisdiction. A filter outside the jurisdiction finds
+ * passed (docs/domain.md, "Deadlines"), within the caller's jurisdiction. A filter outside the jurisdiction finds
  * nothing; it never widens what the caller sees.
  */
 import type { Role } from '../../machines/index.js';

@@ -3,7 +3,7 @@
  * carries a `DEMO-*` marker as its 建档立卡 number: that is how seeding recognizes a story already told.
  *
  * People, addresses and ID numbers are made up (the ID numbers are well-formed GB 11643 numbers with the
- * county's address code). The Sun household follows the 2019 article (domain.md, "Figures from the article").
+ * county's address code). The Sun household follows the 2019 article (docs/domain.md, "Figures from the programme").
  *
  * Where each case ends, counted back from the clock's time when seeding ran:
  *

@@ -1,5 +1,5 @@
 /**
- * Deadline policy (domain.md, "Deadlines"): the limit of each step, keyed by the machine's `meta.deadline`
+ * Deadline policy (docs/domain.md, "Deadlines"): the limit of each step, keyed by the machine's `meta.deadline`
  * (review qualified by level). Configurable per deployment; these are the defaults.
  */
 import { z } from 'zod';

@@ -170,7 +170,7 @@ export interface ResolvedPolicy {
 
 /**
  * The policy in effect along a chain of scoped overrides (widest first). `global` may set any valid limit;
- * a narrower scope may only make a limit stricter than what the scopes above it allow (domain.md: the limits
+ * a narrower scope may only make a limit stricter than what the scopes above it allow (docs/domain.md: the limits
  * are the programme's; a city or county may shorten them for its own offices, never lengthen them). A narrower
  * rule that is looser — because a wider scope was tightened after it was stored — is ignored, not applied.
  */

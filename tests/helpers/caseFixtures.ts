@@ -1,5 +1,5 @@
 /**
- * Builders for case-machine tests: actors, the Sun household of domain.md, and events with their envelope.
+ * Builders for case-machine tests: actors, the Sun household of docs/domain.md, and events with their envelope.
  * Region codes below the county (苏村乡 411282108, 孙家沟村 411282108201) are illustrative.
  */
 import { defaultCasePolicy, type Actor, type CasePolicy, type HouseholdFacts } from '../../machines/types.js';

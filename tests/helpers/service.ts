@@ -66,7 +66,7 @@ export function idNumber(birthDate: string, sex: 'male' | 'female' = 'male', are
   return first17 + residentIdCheckChar(first17);
 }
 
-/** The Sun household of domain.md as a survey body. */
+/** The Sun household of docs/domain.md as a survey body. */
 export function sunSurvey(villageCode: string = V.sunjiagou) {
   return {
     villageCode,

@@ -1,4 +1,4 @@
-// The paths of domain.md told as stories, through the pure machine (decide + persisted round-trips).
+// The paths of docs/domain.md told as stories, through the pure machine (decide + persisted round-trips).
 import { describe, expect, it } from 'vitest';
 import { allowedEventsFor, deadlineKey, decide, fromPersisted, startCase, stateName, toPersisted, type CaseSnapshot } from '../../machines/decide.js';
 import type { CaseEvent } from '../../machines/events.js';
