@@ -1,5 +1,5 @@
 // The production build: bundles the entry points (src/main.ts → dist/main.js, src/worker.ts → dist/worker.js, and
-// the create-admin command, src/cli/createAdmin.ts → dist/cli/createAdmin.js)
+// the commands of a production installation: create-admin, migrate, db:roles and the audit tools → dist/cli/)
 // with esbuild. Packages stay external (`packages: 'external'`): node_modules is resolved at run time as usual,
 // so only our own code (src/, machines/) is bundled. It takes well under a second, and `npm start` / `npm run worker`
 // run it every time, so dist/ is never stale.
@@ -17,7 +17,16 @@ const outdir = join(root, 'dist');
 const started = performance.now();
 const result = await build({
   absWorkingDir: root,
-  entryPoints: ['src/main.ts', 'src/worker.ts', 'src/cli/createAdmin.ts'],
+  // Output name (under dist/) → source. Every command a production installation runs is here, so that none needs
+  // tsx or another devDependency after `npm ci --omit=dev`.
+  entryPoints: {
+    main: 'src/main.ts',
+    worker: 'src/worker.ts',
+    'cli/createAdmin': 'src/cli/createAdmin.ts',
+    'cli/migrate': 'src/cli/migrate.ts',
+    'cli/dbRoles': 'scripts/db-roles.ts',
+    'cli/audit': 'scripts/audit.ts',
+  },
   outdir,
   bundle: true,
   packages: 'external',
@@ -38,4 +47,4 @@ for (const file of result.outputFiles) {
   writeFileSync(tmp, file.contents);
   renameSync(tmp, file.path);
 }
-console.error(`build: dist/main.js, dist/worker.js, dist/cli/createAdmin.js in ${Math.round(performance.now() - started)} ms`);
+console.error(`build: dist/main.js, dist/worker.js, dist/cli/{createAdmin,migrate,dbRoles,audit}.js in ${Math.round(performance.now() - started)} ms`);

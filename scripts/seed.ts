@@ -2,6 +2,7 @@
 // Idempotent: a second run changes nothing. Uses DATABASE_URL, or embedded PGlite in DOUDI_DATA_DIR — which
 // must not be held by a running `npm start` (PGlite is single-process; stop the service first).
 import { loadConfigOrExit } from '../src/config.js';
+import { environmentOrExit } from '../src/envFile.js';
 import { createDb, migrate } from '../src/db/index.js';
 import { createLogger } from '../src/logger.js';
 import { seedDemo } from '../src/seed/index.js';
@@ -9,7 +10,7 @@ import { createService } from '../src/service.js';
 import { systemClock } from '../src/time/clock.js';
 
 async function main(): Promise<number> {
-  const config = loadConfigOrExit(process.env);
+  const config = loadConfigOrExit(environmentOrExit(process.env));
   const logger = createLogger(config);
   const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   try {
