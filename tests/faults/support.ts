@@ -60,9 +60,15 @@ export interface ServiceProcess {
   running: () => boolean;
 }
 
-export function spawnService(env: Record<string, string>): ServiceProcess {
+/** The production build (scripts/build.mjs), once before spawning several processes with `build: false`. */
+export function build(): void {
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-  const proc = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** `node dist/main.js` (the service), or `dist/worker.js` with `entry: 'worker'` (then `base` means nothing). */
+export function spawnService(env: Record<string, string>, opts: { build?: boolean; entry?: 'main' | 'worker' } = {}): ServiceProcess {
+  if (opts.build !== false) build();
+  const proc = spawn(process.execPath, ['--enable-source-maps', `dist/${opts.entry ?? 'main'}.js`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout!.on('data', (d) => (output = (output + d).slice(-200_000)));
   proc.stderr!.on('data', (d) => (output = (output + d).slice(-200_000)));
@@ -146,7 +152,7 @@ export interface Failure {
 let householdSerial = 0;
 
 /** A one-member household (a man of 70+ who cannot work) with an ID number unique to this process. */
-function survey() {
+export function survey() {
   householdSerial += 1;
   // A birth date of its own per household (1930-01-01 + n days), so ID numbers never repeat within a run.
   const birth = new Date(Date.UTC(1930, 0, 1) + (householdSerial * 3 + (process.pid % 3)) * 86_400_000).toISOString().slice(0, 10);
@@ -329,4 +335,49 @@ export async function readTrails(base: string, token: string, caseIds: string[])
     }),
   );
   return { trails, verified };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Time settings across processes.
+
+async function call(base: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(20_000),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
+}
+
+/** Replace the global deadline policy override through one process (as province-admin); returns the new version. */
+export async function putGlobalDeadlines(base: string, adminToken: string, override: Record<string, { amount: number; unit: string }>): Promise<number> {
+  const current = await call(base, adminToken, 'GET', '/settings/deadlines/global');
+  if (current.status !== 200) throw new Error(`GET /settings/deadlines/global: ${current.status} ${JSON.stringify(current.json)}`);
+  const r = await call(base, adminToken, 'PUT', '/settings/deadlines/global', override, { 'if-match': current.headers.get('etag')! });
+  if (r.status !== 200) throw new Error(`PUT /settings/deadlines/global: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json.version as number;
+}
+
+/**
+ * The deadline a process computes now: it opens a household (a case in `survey`) and answers with the case's
+ * survey deadline, computed by that process with the calendar and the deadline policy it holds in memory.
+ */
+export async function surveyDeadlineOf(base: string, enumeratorToken: string): Promise<string> {
+  const r = await call(base, enumeratorToken, 'POST', '/households', survey());
+  if (r.status !== 201) throw new Error(`POST /households: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json.deadline.at as string;
+}
+
+/** Polls `probe` until it returns `expected` (a state, not a sleep of a guessed length); returns how long it took. */
+export async function waitFor<T>(probe: () => Promise<T>, expected: T, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  let last: T | undefined;
+  while (Date.now() - started < timeoutMs) {
+    last = await probe();
+    if (last === expected) return Date.now() - started;
+    await sleep(50);
+  }
+  throw new Error(`still ${String(last)} after ${timeoutMs} ms, expected ${String(expected)}`);
 }
