@@ -45,6 +45,8 @@ export function serviceEnv(port: number, databaseUrl: string, extra: Record<stri
     DEMO_CLOCK: 'off',
     LOG_LEVEL: 'warn',
     JWT_SECRET: 'fault-tests-secret-fault-tests-secret-0042',
+    // Hermetic: a developer's .env in the repository root (read by every entry point) must not reach the test's processes.
+    DOUDI_ENV_FILE: '/dev/null',
     ...extra,
   });
   return env;
