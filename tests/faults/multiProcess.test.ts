@@ -13,10 +13,8 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabaseUrl } from '../helpers/db.js';
-import {
-  build, demoToken, freePort, Load, missingAcks, putGlobalDeadlines, readTrails, serviceEnv, sleep, spawnService, stopService,
-  surveyDeadlineOf, waitFor, waitReady, type ServiceProcess,
-} from './support.js';
+import { putGlobalDeadlines, surveyDeadlineOf, waitFor } from './settingsProbe.js';
+import { build, demoToken, freePort, Load, missingAcks, readTrails, serviceEnv, sleep, spawnService, stopService, waitReady, type ServiceProcess } from './support.js';
 
 const hasPostgres = !!process.env.DATABASE_URL;
 if (!hasPostgres) console.warn('[faults] multiProcess skipped: set DATABASE_URL to a PostgreSQL server');

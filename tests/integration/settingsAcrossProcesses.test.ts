@@ -4,7 +4,8 @@
 // computes, no fixed sleep. PostgreSQL only (PGlite is one process).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabaseUrl } from '../helpers/db.js';
-import { build, demoToken, freePort, putGlobalDeadlines, serviceEnv, spawnService, stopService, surveyDeadlineOf, waitFor, waitReady, type ServiceProcess } from '../faults/support.js';
+import { build, demoToken, freePort, serviceEnv, spawnService, stopService, waitReady, type ServiceProcess } from '../faults/support.js';
+import { putGlobalDeadlines, surveyDeadlineOf, waitFor } from '../faults/settingsProbe.js';
 
 const hasPostgres = !!process.env.DATABASE_URL;
 
