@@ -20,6 +20,7 @@ import { loadCheckpointPrivateKey, loadCheckpointPublicKey, publicKeyPem } from 
 import { readAuditFile, readCheckpointFile, writeAuditFile, writeCheckpointFile } from '../src/audit/exportFiles.js';
 import { verifyCaseHeads, verifyCheckpoint, type CheckpointVerification, type HeadsVerification } from '../src/audit/verifyCheckpoint.js';
 import { loadConfigOrExit } from '../src/config.js';
+import { environmentOrExit } from '../src/envFile.js';
 import { auditRecordStream, caseHeadStream, checkpointHeads, createDb, getCheckpoint, latestCheckpoint, type DbHandle } from '../src/db/index.js';
 import { sql } from 'drizzle-orm';
 
@@ -31,7 +32,7 @@ const usage = `usage:
 class UsageError extends Error {}
 
 async function openReadOnly(url: string | undefined): Promise<DbHandle> {
-  const config = loadConfigOrExit(process.env);
+  const config = loadConfigOrExit(environmentOrExit(process.env));
   const databaseUrl = url ?? config.databaseUrl;
   const database = await createDb({ databaseUrl, dataDir: config.dataDir, maxConnections: 1 });
   // One connection, every transaction read-only: the tools never write (use a role with SELECT only, too).
@@ -62,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   });
 
   if (command === 'public-key') {
-    const key = values.key ?? loadConfigOrExit(process.env).auditCheckpointKey;
+    const key = values.key ?? loadConfigOrExit(environmentOrExit(process.env)).auditCheckpointKey;
     if (!key) throw new UsageError('AUDIT_CHECKPOINT_KEY is not set; pass --key FILE');
     process.stdout.write(publicKeyPem(loadCheckpointPrivateKey(key)));
     return 0;

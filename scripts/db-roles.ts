@@ -3,6 +3,7 @@
 // up a database before the first start, or after creating the runtime role anew.
 //   npm run -s db:roles -- --print <runtime role>   prints the grant statements (for a DBA to review), connects nowhere
 import { loadConfigOrExit } from '../src/config.js';
+import { environmentOrExit } from '../src/envFile.js';
 import { APPEND_ONLY_TABLES, migrateAsOwner, runtimeGrantStatements } from '../src/db/index.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -15,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${runtimeGrantStatements(args[1], [...APPEND_ONLY_TABLES]).join(';\n')};`);
     return 0;
   }
-  const config = loadConfigOrExit(process.env);
+  const config = loadConfigOrExit(environmentOrExit(process.env));
   if (!config.databaseUrl || !config.databaseMigrationUrl) {
     console.error('db:roles needs DATABASE_MIGRATION_URL (the owner role) and DATABASE_URL (the runtime role); see README, Database roles');
     return 2;

@@ -6,6 +6,7 @@
 // For demos and scripts on a development machine only: real clients get tokens from POST /auth/token, and this
 // refuses to run with NODE_ENV=production.
 import { loadConfigOrExit, type Config } from '../src/config.js';
+import { environmentOrExit } from '../src/envFile.js';
 import { createDb, findUserByUsername } from '../src/db/index.js';
 import type { Principal } from '../src/engine/types.js';
 import { signToken } from '../src/http/auth.js';
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const username = args[0];
 
-  const config = loadConfigOrExit(process.env);
+  const config = loadConfigOrExit(environmentOrExit(process.env));
   if (config.nodeEnv === 'production') {
     console.error('npm run token is for demos; in production sign in with POST /auth/token (a person or a service account)');
     return 1;

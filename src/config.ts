@@ -22,6 +22,11 @@ export interface Config {
   databasePool: number;
   /** Where PGlite keeps its files; `memory://` keeps everything in memory (lost on exit). */
   dataDir: string;
+  /**
+   * Production on embedded PGlite (one process, no server) was asked for explicitly; without it production needs
+   * DATABASE_URL, so that a forgotten DATABASE_URL does not quietly start an empty embedded database.
+   */
+  allowPgliteInProduction: boolean;
   logLevel: LogLevel;
   jwtSecret: string;
   /** True when jwtSecret is the built-in development secret; main.ts should warn about it. */
@@ -193,6 +198,7 @@ function schemaFor(production: boolean, development = false) {
       .transform(Number)
       .pipe(z.number().min(1, 'expected a whole number 1-200').max(200, 'expected a whole number 1-200')),
     DOUDI_DATA_DIR: z.string().default('.data/'),
+    ALLOW_PGLITE_IN_PRODUCTION: onOff().default(false),
     LOG_LEVEL: z.enum(logLevels, { error: `expected one of ${logLevels.join(', ')}` }).default('info'),
     JWT_SECRET: production ? jwtSecret : jwtSecret.optional(),
     JWT_ISSUER: z.string().default('doudi'),
@@ -281,6 +287,13 @@ function schemaFor(production: boolean, development = false) {
       if (!e.OIDC_ISSUER && (e.OIDC_CLIENT_ID || e.OIDC_CLIENT_SECRET || e.OIDC_AUDIENCE || e.OIDC_REDIRECT_URL)) {
         ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'required when any other OIDC_ setting is set' });
       }
+      if (production && e.DATABASE_URL === undefined && !e.ALLOW_PGLITE_IN_PRODUCTION) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['DATABASE_URL'],
+          message: 'required in production (a PostgreSQL server); to run on the embedded PGlite database anyway (one process only), set ALLOW_PGLITE_IN_PRODUCTION=on',
+        });
+      }
       if (e.DATABASE_MIGRATION_URL === undefined) return;
       if (e.DATABASE_URL === undefined) {
         ctx.addIssue({ code: 'custom', path: ['DATABASE_MIGRATION_URL'], message: 'needs DATABASE_URL (the runtime role) as well' });
@@ -326,6 +339,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseMigrationUrl: e.DATABASE_MIGRATION_URL,
     databasePool: e.DATABASE_POOL,
     dataDir: e.DOUDI_DATA_DIR,
+    allowPgliteInProduction: e.ALLOW_PGLITE_IN_PRODUCTION,
     logLevel: e.LOG_LEVEL,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     jwtSecretIsDevDefault: e.JWT_SECRET === undefined,

@@ -3,6 +3,7 @@
  * Shuts down gracefully on SIGINT/SIGTERM: stop accepting requests, drain, close the database.
  */
 import { loadConfigOrExit } from './config.js';
+import { environmentOrExit } from './envFile.js';
 import { openConfiguredDatabase } from './db/index.js';
 import { createLogger } from './logger.js';
 import { onShutdown } from './shutdown.js';
@@ -13,7 +14,7 @@ import { systemClock } from './time/clock.js';
 import { checkDemoUsers } from './auth/demoUsers.js';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit(process.env);
+  const config = loadConfigOrExit(environmentOrExit(process.env));
   const logger = createLogger(config);
   if (config.jwtSecretIsDevDefault) {
     logger.warn('JWT_SECRET is not set: using the development secret. Set JWT_SECRET before real use.');

@@ -21,7 +21,7 @@ import { authRoutes } from './http/routes/auth.js';
 import { registerConsole } from './console/index.js';
 import { userRoutes } from './http/routes/users.js';
 import { createOidc, type Oidc } from './auth/oidc.js';
-import { listen, USERS_CHANNEL } from './db/listen.js';
+import { listen, SETTINGS_CHANNEL, USERS_CHANNEL } from './db/listen.js';
 import type { Logger } from './logger.js';
 import { WorkingCalendar } from './time/calendar.js';
 import { DemoClock, type Clock } from './time/clock.js';
@@ -84,8 +84,12 @@ export function createService(deps: ServiceDeps) {
 
   // Every process forgets a changed user at once (NOTIFY from the users trigger); '' = reconnected, forget all.
   const unlisten = listen(deps.database, USERS_CHANNEL, (id) => engine.accounts.forgetUser(id), deps.logger);
+  // Every process computes deadlines with the same calendar and policy: a change made through another process
+  // (NOTIFY from the settings triggers) is reloaded within a moment; '' = reconnected, so reload by version too.
+  const unlistenSettings = listen(deps.database, SETTINGS_CHANNEL, () => void engine.refreshTimeSettings(), deps.logger);
   app.addHook('onClose', async () => {
     await (await unlisten)();
+    await (await unlistenSettings)();
   });
   return { engine, app, clock };
 }

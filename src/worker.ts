@@ -6,6 +6,7 @@
  * SIGTERM/SIGINT: finish the batch in progress, close the database, exit 0.
  */
 import { loadConfigOrExit } from './config.js';
+import { environmentOrExit } from './envFile.js';
 import { openConfiguredDatabase } from './db/index.js';
 import { createLogger } from './logger.js';
 import { onShutdown } from './shutdown.js';
@@ -14,7 +15,7 @@ import { createService, loadTimeSettings } from './service.js';
 import { systemClock } from './time/clock.js';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit(process.env);
+  const config = loadConfigOrExit(environmentOrExit(process.env));
   const logger = createLogger(config);
   if (!config.databaseUrl) {
     logger.warn('DATABASE_URL is not set: the worker opens the embedded PGlite database, which only one process can hold. With `npm start` running, use WORKER=on there instead, or PostgreSQL.');

@@ -6,6 +6,7 @@
  * works after `npm ci --omit=dev`.
  */
 import { loadConfigOrExit } from '../config.js';
+import { environmentOrExit } from '../envFile.js';
 import { openConfiguredDatabase, type DbHandle } from '../db/index.js';
 import { createAccounts } from '../engine/accounts.js';
 import { isAppError } from '../errors.js';
@@ -42,7 +43,7 @@ export async function createAdmin(database: Pick<DbHandle, 'db'>, args: string[]
 }
 
 async function main(): Promise<number> {
-  const config = loadConfigOrExit(process.env);
+  const config = loadConfigOrExit(environmentOrExit(process.env));
   const database = await openConfiguredDatabase(config, { maxConnections: 1 });
   try {
     return await createAdmin(database, process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l) });

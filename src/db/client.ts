@@ -8,6 +8,7 @@ import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { lockDataDir } from './dataDirLock.js';
 import * as schema from './schema.js';
 import type { Db } from './types.js';
 
@@ -44,6 +45,13 @@ export interface DbHandle {
    * src/db/listen.ts, which never throws.
    */
   listen?(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * PostgreSQL only: a session-level advisory lock held on a connection of its own (outside the pool, so a pool of
+   * one connection still has it free for the work done under the lock). Resolves once held — `onWait` is called
+   * first when another session holds it — to the function that releases it. A process that dies loses its
+   * session, and with it the lock.
+   */
+  advisoryLock?(key: bigint, onWait?: () => void): Promise<() => Promise<void>>;
 }
 
 export async function createDb(options: DbOptions): Promise<DbHandle> {
@@ -70,6 +78,27 @@ export async function createDb(options: DbOptions): Promise<DbHandle> {
       ping: async () => {
         await db.execute(sql`select 1`);
       },
+      advisoryLock: async (key, onWait) => {
+        const session = postgres(options.databaseUrl!, { max: 1, onnotice: () => {}, ...({ socket: roomySocket } as object) });
+        try {
+          const [tried] = await session`select pg_try_advisory_lock(${String(key)}::bigint) as ok`;
+          if (!tried.ok) {
+            onWait?.();
+            await session`select pg_advisory_lock(${String(key)}::bigint)`;
+          }
+        } catch (err) {
+          await session.end({ timeout: 5 }).catch(() => {});
+          throw err;
+        }
+        return async () => {
+          try {
+            await session`select pg_advisory_unlock(${String(key)}::bigint)`;
+          } finally {
+            // Ending the session releases the lock anyway, should the unlock itself have failed.
+            await session.end({ timeout: 5 });
+          }
+        };
+      },
       // postgres.js keeps one connection of its own for all LISTENs (outside the pool) and re-listens after a reconnect.
       listen: async (channel, onNotify) => {
         const { unlisten } = await client.listen(channel, onNotify, () => onNotify(''));
@@ -80,16 +109,33 @@ export async function createDb(options: DbOptions): Promise<DbHandle> {
     return handle;
   }
 
-  if (!options.dataDir.includes('://')) await mkdir(options.dataDir, { recursive: true });
-  // A prepared data directory (a tarball from dumpDataDir) skips initdb: tests start from a migrated template.
-  const client = await PGlite.create(options.dataDir, options.loadDataDir ? { loadDataDir: options.loadDataDir } : undefined);
+  // A directory on disk is one process's (src/db/dataDirLock.ts): a second process fails here at once, naming the first.
+  let unlock = () => {};
+  if (!options.dataDir.includes('://')) {
+    await mkdir(options.dataDir, { recursive: true });
+    unlock = lockDataDir(options.dataDir);
+  }
+  let client: PGlite;
+  try {
+    // A prepared data directory (a tarball from dumpDataDir) skips initdb: tests start from a migrated template.
+    client = await PGlite.create(options.dataDir, options.loadDataDir ? { loadDataDir: options.loadDataDir } : undefined);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const db: Db = drizzlePglite({ client, schema, logger: queryLogger });
   logger?.info({ kind: 'pglite', dataDir: options.dataDir }, 'database opened');
   return {
     db,
     kind: 'pglite',
     pglite: client,
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
+    },
     ping: async () => {
       await db.execute(sql`select 1`);
     },

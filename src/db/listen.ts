@@ -10,6 +10,11 @@ export const TIMERS_CHANNEL = 'doudi_timers';
 export const DELIVERIES_CHANNEL = 'doudi_deliveries';
 /** A user row changed (payload: its id): every process drops it from its user cache (src/engine/accounts.ts). */
 export const USERS_CHANNEL = 'doudi_users';
+/**
+ * A time setting changed (payload 'deadlines:<scope>' or 'calendar:<year>', from the triggers of
+ * migrations/…_settings_notify.sql): every process reloads it (src/engine/timeSettings.ts refreshTimeSettings).
+ */
+export const SETTINGS_CHANNEL = 'doudi_settings';
 
 export interface ListenLogger {
   info(obj: object, msg?: string): void;

@@ -26,7 +26,45 @@ function findMigrations(from: string): string {
   }
 }
 
-export async function migrate(handle: Pick<DbHandle, 'db' | 'kind'>, migrationsFolder = MIGRATIONS_FOLDER) {
+/**
+ * The advisory lock key under which migrations run on PostgreSQL ('doudi' in ASCII, then 'mig'): `npm run migrate`,
+ * every service and every worker take it before migrating, so of several processes starting together on one fresh
+ * database one applies the migrations and the others wait, then find nothing left to do. (drizzle's migrator alone
+ * would let two of them create the journal table and apply the same migration at once.)
+ */
+export const MIGRATION_LOCK_KEY = 0x646f756469_6d6967n;
+
+export interface MigrateLogger {
+  info(obj: object, msg?: string): void;
+}
+
+/**
+ * Runs `fn` holding the migration lock (PostgreSQL); on PGlite, which one process holds (src/db/dataDirLock.ts),
+ * `fn` runs as it is.
+ */
+export async function withMigrationLock<T>(handle: Pick<DbHandle, 'kind' | 'advisoryLock'>, fn: () => Promise<T>, logger?: MigrateLogger): Promise<T> {
+  if (handle.kind !== 'postgres' || !handle.advisoryLock) return fn();
+  const started = Date.now();
+  let waited = false;
+  const release = await handle.advisoryLock(MIGRATION_LOCK_KEY, () => {
+    waited = true;
+    logger?.info({}, 'another process is migrating the database: waiting for it');
+  });
+  if (waited) logger?.info({ waitedMs: Date.now() - started }, 'migration lock taken after waiting');
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+
+/** Applies the pending migrations, under the migration lock on PostgreSQL. */
+export async function migrate(handle: Pick<DbHandle, 'db' | 'kind' | 'advisoryLock'>, migrationsFolder = MIGRATIONS_FOLDER, logger?: MigrateLogger) {
+  await withMigrationLock(handle, () => migrateUnlocked(handle, migrationsFolder), logger);
+}
+
+/** The migrations without the lock: for a caller that holds it already (src/db/open.ts migrateAsOwner). */
+export async function migrateUnlocked(handle: Pick<DbHandle, 'db' | 'kind'>, migrationsFolder = MIGRATIONS_FOLDER) {
   const config = { migrationsFolder };
   if (handle.kind === 'pglite') {
     await migratePglite(handle.db as unknown as PgliteDatabase<Record<string, unknown>>, config);

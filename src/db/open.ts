@@ -6,7 +6,7 @@
 // returned connects as the runtime role. Without it, one URL (or PGlite) does both, as before.
 import type { Config } from '../config.js';
 import { createDb, type DbLogger, type DbHandle } from './client.js';
-import { migrate } from './migrate.js';
+import { migrate, migrateUnlocked, withMigrationLock } from './migrate.js';
 import { grantRuntimeRole, userOfUrl } from './roles.js';
 
 export interface OpenOptions {
@@ -23,14 +23,21 @@ export async function migrateAsOwner(options: OpenOptions & { databaseUrl: strin
   const runtimeRole = userOfUrl(options.databaseUrl);
   const owner = await createDb({ databaseUrl: options.databaseMigrationUrl, dataDir: options.dataDir, maxConnections: 1 });
   try {
-    await migrate(owner, options.migrationsFolder);
-    if (runtimeRole === userOfUrl(options.databaseMigrationUrl)) {
-      options.logger?.info({ role: runtimeRole }, 'DATABASE_MIGRATION_URL and DATABASE_URL name the same role: no runtime grants');
-      return { runtimeRole, appendOnly: [] };
-    }
-    const { appendOnly } = await grantRuntimeRole(owner.db, runtimeRole);
-    options.logger?.info({ runtimeRole, appendOnly }, 'migrations applied as the owner role; runtime role granted');
-    return { runtimeRole, appendOnly };
+    // The grants under the migration lock too: two processes granting at once can fail ("tuple concurrently updated").
+    return await withMigrationLock(
+      owner,
+      async () => {
+        await migrateUnlocked(owner, options.migrationsFolder);
+        if (runtimeRole === userOfUrl(options.databaseMigrationUrl!)) {
+          options.logger?.info({ role: runtimeRole }, 'DATABASE_MIGRATION_URL and DATABASE_URL name the same role: no runtime grants');
+          return { runtimeRole, appendOnly: [] };
+        }
+        const { appendOnly } = await grantRuntimeRole(owner.db, runtimeRole);
+        options.logger?.info({ runtimeRole, appendOnly }, 'migrations applied as the owner role; runtime role granted');
+        return { runtimeRole, appendOnly };
+      },
+      options.logger,
+    );
   } finally {
     await owner.close();
   }
@@ -44,7 +51,7 @@ export async function openDatabase(options: OpenOptions): Promise<DbHandle> {
   }
   const database = await createDb({ databaseUrl, dataDir: options.dataDir, maxConnections: options.maxConnections, logger: options.logger });
   try {
-    await migrate(database, options.migrationsFolder);
+    await migrate(database, options.migrationsFolder, options.logger);
   } catch (error) {
     await database.close().catch(() => {});
     if ((error as { cause?: { code?: string }; code?: string }).cause?.code === '42501' || (error as { code?: string }).code === '42501') {

@@ -88,10 +88,59 @@ export function createTimeSettings(deps: EngineDeps) {
     for (const v of versions) calendarVersions.set(v.year, v.version);
     const entries = (await listSettingScopes(db, DEADLINES_SETTING)).map((r) => scopedOf(r, warnStored));
     deadlinePolicy.replaceAll(entries);
+    // A change committed (and its notification handled) while the rows above were read must not be undone by them.
+    await refreshTimeSettings();
     return {
       calendarYears,
       deadlineScopes: Object.fromEntries(entries.filter((e) => Object.keys(e.override).length > 0).map((e) => [e.scope, Object.keys(e.override)])),
     };
+  }
+
+  /**
+   * Another process changed a setting (NOTIFY on `doudi_settings`, src/db/listen.ts), or the listening connection
+   * came back (payload ''): bring the in-memory calendar and deadline policy up to the database, by version — a
+   * year or scope whose stored version is not newer than the one held is left alone, so this never undoes a newer
+   * change applied in place. Calls made while one runs are folded into one more run after it.
+   */
+  let refreshing: Promise<void> | null = null;
+  let again = false;
+  async function refreshOnce(): Promise<{ calendarYears: number[]; deadlineScopes: string[] }> {
+    const changedYears: number[] = [];
+    for (const v of await db.select().from(calendarYearsTable)) {
+      if ((calendarVersions.get(v.year) ?? 0) >= v.version) continue;
+      const days = await listCalendarDays(db, v.year);
+      if ((calendarVersions.get(v.year) ?? 0) >= v.version) continue; // applied in place meanwhile
+      calendarVersions.set(v.year, v.version);
+      calendar.replaceYear(v.year, {
+        holidays: days.filter((d) => d.kind === 'holiday').map((d) => d.date),
+        workdays: days.filter((d) => d.kind === 'workday').map((d) => d.date),
+      });
+      changedYears.push(v.year);
+    }
+    const changedScopes: string[] = [];
+    for (const r of await listSettingScopes(db, DEADLINES_SETTING)) if (deadlinePolicy.apply(scopedOf(r, warnStored))) changedScopes.push(r.scope);
+    if (changedYears.length || changedScopes.length) logger.info({ calendarYears: changedYears, deadlineScopes: changedScopes }, 'time settings changed elsewhere: reloaded');
+    return { calendarYears: changedYears, deadlineScopes: changedScopes };
+  }
+  function refreshTimeSettings(): Promise<void> {
+    if (refreshing) {
+      again = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      try {
+        do {
+          again = false;
+          await refreshOnce();
+        } while (again);
+      } catch (err) {
+        // Never thrown at the listener: the next notification (or reconnect) tries again.
+        logger.warn({ err }, 'reloading the time settings failed');
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
   }
 
   /** GET /calendar/:year: the year as loaded (empty lists when nothing is), its scope and version (the ETag). */
@@ -224,7 +273,7 @@ export function createTimeSettings(deps: EngineDeps) {
     return policyView(scope, [...entries.filter((e) => e.scope !== scope), stored]);
   }
 
-  return { reloadTimeSettings, calendarYear, replaceCalendar, deadlineSettings, replaceDeadlineOverride };
+  return { reloadTimeSettings, refreshTimeSettings, calendarYear, replaceCalendar, deadlineSettings, replaceDeadlineOverride };
 }
 
 export type TimeSettings = ReturnType<typeof createTimeSettings>;

@@ -45,6 +45,8 @@ export function serviceEnv(port: number, databaseUrl: string, extra: Record<stri
     DEMO_CLOCK: 'off',
     LOG_LEVEL: 'warn',
     JWT_SECRET: 'fault-tests-secret-fault-tests-secret-0042',
+    // Hermetic: a developer's .env in the repository root (read by every entry point) must not reach the test's processes.
+    DOUDI_ENV_FILE: '/dev/null',
     ...extra,
   });
   return env;
@@ -60,9 +62,15 @@ export interface ServiceProcess {
   running: () => boolean;
 }
 
-export function spawnService(env: Record<string, string>): ServiceProcess {
+/** The production build (scripts/build.mjs), once before spawning several processes with `build: false`. */
+export function build(): void {
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-  const proc = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** `node dist/main.js` (the service), or `dist/worker.js` with `entry: 'worker'` (then `base` means nothing). */
+export function spawnService(env: Record<string, string>, opts: { build?: boolean; entry?: 'main' | 'worker' } = {}): ServiceProcess {
+  if (opts.build !== false) build();
+  const proc = spawn(process.execPath, ['--enable-source-maps', `dist/${opts.entry ?? 'main'}.js`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout!.on('data', (d) => (output = (output + d).slice(-200_000)));
   proc.stderr!.on('data', (d) => (output = (output + d).slice(-200_000)));
@@ -146,7 +154,7 @@ export interface Failure {
 let householdSerial = 0;
 
 /** A one-member household (a man of 70+ who cannot work) with an ID number unique to this process. */
-function survey() {
+export function survey() {
   householdSerial += 1;
   // A birth date of its own per household (1930-01-01 + n days), so ID numbers never repeat within a run.
   const birth = new Date(Date.UTC(1930, 0, 1) + (householdSerial * 3 + (process.pid % 3)) * 86_400_000).toISOString().slice(0, 10);

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, DEV_JWT_SECRET, loadConfig, parseDurationSeconds } from '../../src/config.js';
 
 const strongSecret = 'q9Rz-Lm2x7Vb4Ns8Kd1Wf6Hj3Tp0Yc5E'; // 32 characters, all different
+/** Production needs a PostgreSQL server (or ALLOW_PGLITE_IN_PRODUCTION=on). */
+const PG = 'postgres://doudi@db:5432/doudi';
 
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
@@ -22,6 +24,7 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       databasePool: 10,
       dataDir: '.data/',
+      allowPgliteInProduction: false,
       logLevel: 'info',
       jwtSecret: DEV_JWT_SECRET,
       jwtSecretIsDevDefault: true,
@@ -52,9 +55,9 @@ describe('loadConfig', () => {
   });
 
   it('production: no demo data unless asked, and a secret that looks random', () => {
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strongSecret }).seedDemo).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: PG, JWT_SECRET: strongSecret }).seedDemo).toBe(false);
     for (const weak of ['a'.repeat(40), 'abababababababababababababababab', 'test-secret-test-secret-test-secret-42']) {
-      const error = configError({ NODE_ENV: 'production', JWT_SECRET: weak });
+      const error = configError({ NODE_ENV: 'production', DATABASE_URL: PG, JWT_SECRET: weak });
       expect(error.issues).toEqual([{ key: 'JWT_SECRET', message: expect.stringMatching(/random secret \(at least 16 different characters\)/) }]);
       expect(error.message).not.toContain(weak);
     }
@@ -182,8 +185,8 @@ describe('loadConfig', () => {
     expect(loadConfig({}).demoClock).toBe(true); // development: on unless switched off
     expect(loadConfig({ DEMO_CLOCK: 'off' }).demoClock).toBe(false);
     expect(loadConfig({ NODE_ENV: 'test' }).demoClock).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strongSecret }).demoClock).toBe(false);
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strongSecret, DEMO_CLOCK: 'on' })).toThrow(/DEMO_CLOCK: DEMO_CLOCK cannot be on in production/);
+    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: PG, JWT_SECRET: strongSecret }).demoClock).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: PG, JWT_SECRET: strongSecret, DEMO_CLOCK: 'on' })).toThrow(/DEMO_CLOCK: DEMO_CLOCK cannot be on in production/);
   });
 
   it('treats empty values as unset', () => {
@@ -222,13 +225,26 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('production: PostgreSQL, or PGlite only when explicitly allowed; no demo data either way unless asked', () => {
+    const error = configError({ NODE_ENV: 'production', JWT_SECRET: strongSecret });
+    expect(error.issues).toEqual([{ key: 'DATABASE_URL', message: expect.stringMatching(/required in production .*set ALLOW_PGLITE_IN_PRODUCTION=on/) }]);
+    const pglite = loadConfig({ NODE_ENV: 'production', JWT_SECRET: strongSecret, ALLOW_PGLITE_IN_PRODUCTION: 'on' });
+    expect(pglite).toMatchObject({ databaseUrl: undefined, allowPgliteInProduction: true, seedDemo: false, demoClock: false });
+    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: PG, JWT_SECRET: strongSecret, SEED_DEMO: 'on' }).seedDemo).toBe(true);
+    // Outside production PGlite needs no permission.
+    expect(loadConfig({ NODE_ENV: 'test' }).databaseUrl).toBeUndefined();
+    expect(configError({ NODE_ENV: 'production', DATABASE_URL: PG, JWT_SECRET: strongSecret, ALLOW_PGLITE_IN_PRODUCTION: 'maybe' }).issues).toEqual([
+      { key: 'ALLOW_PGLITE_IN_PRODUCTION', message: 'expected on or off (got "maybe")' },
+    ]);
+  });
+
   it('refuses to start in production without JWT_SECRET', () => {
     const error = configError({ NODE_ENV: 'production' });
     expect(error.issues).toEqual([{ key: 'JWT_SECRET', message: expect.stringMatching(/required in production/) }]);
   });
 
   it('refuses the development secret in production even when set explicitly', () => {
-    const error = configError({ NODE_ENV: 'production', JWT_SECRET: DEV_JWT_SECRET });
+    const error = configError({ NODE_ENV: 'production', DATABASE_URL: PG, JWT_SECRET: DEV_JWT_SECRET });
     expect(error.issues.map((i) => i.key)).toEqual(['JWT_SECRET']);
     expect(error.message).toMatch(/not allowed in production/);
   });
