@@ -42,6 +42,7 @@ import { checkCsrf, createAuthenticate, registerAuth } from './auth.js';
 import { rateLimitStore } from './rateLimitStore.js';
 import { errorHandler, registerErrorHandlers } from './errorHandler.js';
 import { healthRoutes } from './routes/health.js';
+import { countRequests } from './metrics.js';
 import { errorResponse } from './schemas/common.js';
 import { refuseUnstorableText } from './textCheck.js';
 
@@ -118,6 +119,7 @@ export function buildApp(deps: AppDeps): App {
     if (clientRequestId) reply.header('x-client-request-id', clientRequestId);
   });
   registerErrorHandlers(app);
+  countRequests(app);
   registerProtections(app, deps);
   // Every route: text PostgreSQL cannot store (NUL, lone surrogates) is refused as 400, naming the field.
   app.addHook('preHandler', refuseUnstorableText);

@@ -4,7 +4,7 @@
  * match the documented schema (ajv). It also keeps a tally of which operations have been answered with a success,
  * so a test can require that every operation in the document was exercised.
  */
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 
 export interface Operation {
