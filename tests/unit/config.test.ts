@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 1200,
       rateLimitPublicPerMinute: 120,
       trustProxy: false,
+      metricsToken: null,
       cookieSecure: 'auto',
       corsOrigins: [],
       oidc: undefined,
