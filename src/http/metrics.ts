@@ -6,8 +6,10 @@
  * authentication (a scraper has no user) and out of the OpenAPI document.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../logger.js';
 import { errors } from '../errors.js';
+import { registerErrorHandlers } from './errorHandler.js';
 import { httpDuration, httpRequests, registry, setDatabaseGauges, type DatabaseCounts } from '../metrics.js';
 
 function sameToken(given: string, expected: string): boolean {
@@ -33,4 +35,16 @@ export function metricsRoute(app: FastifyInstance, opts: { token: string | null;
     setDatabaseGauges(await opts.counts());
     return reply.type(registry.contentType).send(await registry.metrics());
   });
+}
+
+/**
+ * A worker's own /metrics (WORKER_METRICS_PORT): a server with that one route, so a worker's timer and delivery
+ * counters can be scraped without exposing the API from a worker.
+ */
+export async function startMetricsServer(opts: { token: string | null; counts: () => Promise<DatabaseCounts>; host: string; port: number; logger: Logger }) {
+  const app = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, disableRequestLogging: true });
+  registerErrorHandlers(app);
+  metricsRoute(app, opts);
+  await app.listen({ host: opts.host, port: opts.port });
+  return app;
 }

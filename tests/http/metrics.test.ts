@@ -2,6 +2,7 @@
 // and command transactions, scraped after real commands and a real timer firing. No label carries a case id,
 // a case number or anything personal; the routes are patterns, not URLs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMetricsServer } from '../../src/http/metrics.js';
 import { createTimerWorker } from '../../src/scheduler/timerWorker.js';
 import { testDbKind } from '../helpers/db.js';
 import { startService, sunSurvey, type TestService } from '../helpers/service.js';
@@ -75,8 +76,9 @@ describe(`GET /metrics (${testDbKind()})`, () => {
     // Nothing that names a case or a person in any label.
     expect(after).not.toContain(caseId);
     expect(after).not.toContain(created.body.caseNumber);
-    expect(after).not.toMatch(/\d{17}[\dX]/);
-    const labels = after.split('\n').filter((l) => !l.startsWith('#')).flatMap((l) => [...l.matchAll(/(\w+)="([^"]*)"/g)].map((m) => m[1]));
+    const pairs = after.split('\n').filter((l) => !l.startsWith('#')).flatMap((l) => [...l.matchAll(/(\w+)="([^"]*)"/g)]);
+    for (const [, , v] of pairs) expect(v).not.toMatch(/\d{17}[\dX]|[0-9a-f]{8}-[0-9a-f]{4}-/); // (values may be long floats: label values only)
+    const labels = pairs.map((m) => m[1]);
     expect(labels.length).toBeGreaterThan(0);
     for (const name of labels) expect(['method', 'route', 'status', 'event', 'outcome', 'le', 'kind']).toContain(name);
   });
@@ -105,5 +107,22 @@ describe(`GET /metrics (${testDbKind()})`, () => {
     // The reminders about a case in 411282 were put in the webhook's outbox; no delivery worker ran.
     expect(value(after, 'doudi_webhook_outbox_pending')).toBeGreaterThan(value(before, 'doudi_webhook_outbox_pending'));
     expect(after).not.toContain(caseId);
+  });
+
+  it('a worker serves its own /metrics (WORKER_METRICS_PORT) behind the same token, and nothing else', async () => {
+    const server = await startMetricsServer({ token: TOKEN, counts: s.engine.operationalCounts, host: '127.0.0.1', port: 0, logger: s.app.log as never });
+    try {
+      const { port } = server.server.address() as { port: number };
+      const base = `http://127.0.0.1:${port}`;
+      expect((await fetch(`${base}/metrics`)).status).toBe(401);
+      const ok = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(ok.status).toBe(200);
+      const text = await ok.text();
+      expect(text).toMatch(/^doudi_timers_fired_total\{kind="\w+"\} [1-9]/m); // fired by the test above, in this process
+      expect(text).toMatch(/^doudi_webhook_outbox_pending \d+$/m);
+      expect((await fetch(`${base}/cases`, { headers: { authorization: `Bearer ${s.token('admin')}` } })).status).toBe(404);
+    } finally {
+      await server.close();
+    }
   });
 });

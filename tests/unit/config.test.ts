@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       rateLimitPublicPerMinute: 120,
       trustProxy: false,
       metricsToken: null,
+      workerMetricsPort: null,
       cookieSecure: 'auto',
       corsOrigins: [],
       oidc: undefined,
