@@ -58,7 +58,8 @@ const legalSupporter = z.strictObject({ name: z.string(), relation: z.string(), 
 
 /** A record the machine keeps (machines/context.ts): main fields documented, the rest as written. */
 // Typed as unknown: the machine's TypeScript interfaces have no index signature for a loose object to match.
-const machineRecord = (description: string, shape: z.ZodRawShape = {}) => z.looseObject(shape).nullable().describe(description) as unknown as z.ZodType<unknown>;
+const machineRecord = (description: string, shape: z.ZodRawShape = {}, nullable = true) =>
+  (nullable ? z.looseObject(shape).nullable() : z.looseObject(shape)).describe(description) as unknown as z.ZodType<unknown>;
 
 /** The case view (GET /cases/:id and the answer to every event). */
 export const caseView = caseSummary
@@ -83,7 +84,7 @@ export const caseView = caseSummary
       submittedBy: z.string().nullable(),
       submittedAt: z.string().nullable(),
       conclusion: z.string().nullable(),
-    }),
+    }, false),
     review: machineRecord('the review round: approvals, current level and chain (null before the first review)', {
       round: z.number().int(),
       levelIndex: z.number().int(),
@@ -94,7 +95,7 @@ export const caseView = caseSummary
     rejection: machineRecord('the rejection and its refusal notice'),
     approvedAt: z.string().nullable(),
     placement: machineRecord('how and where the person is cared for (供养方式)'),
-    revisits: machineRecord('revisits so far', { count: z.number().int(), lastDate: z.string().nullable() }),
+    revisits: machineRecord('revisits so far', { count: z.number().int(), lastDate: z.string().nullable() }, false),
     reassessment: machineRecord('a pending request for reassessment'),
     exit: machineRecord('the exit (退出) and its notice period'),
   })
