@@ -21,7 +21,7 @@ import {
 
 const reason = nonBlank('reason');
 
-export const facilityFactsSchema = z.object({
+export const facilityFactsSchema = z.strictObject({
   id: z.string().min(1),
   name: z.string().min(1).max(200),
   type: z.enum(facilityTypes),
@@ -35,7 +35,7 @@ export const facilityFactsSchema = z.object({
 });
 export type FacilityFacts = z.infer<typeof facilityFactsSchema>;
 
-export const guardianSchema = z.object({
+export const guardianSchema = z.strictObject({
   id: z.string().min(1).optional(),
   name: nonBlank('guardian name').pipe(z.string().max(100)),
   kind: z.enum(guardianKinds),
@@ -51,15 +51,15 @@ export const guardianSchema = z.object({
 export type Guardian = z.infer<typeof guardianSchema>;
 
 /** Three-party care agreement (三方协议): village committee, guardian, beneficiary. */
-export const agreementSchema = z.object({
+export const agreementSchema = z.strictObject({
   signedOn: isoDate,
   startDate: isoDate,
   termMonths: z.number().int().min(1, 'term is at least 1 month').max(120),
-  signatories: z.object({ villageCommittee: z.boolean(), guardian: z.boolean(), beneficiary: z.boolean() }),
+  signatories: z.strictObject({ villageCommittee: z.boolean(), guardian: z.boolean(), beneficiary: z.boolean() }),
 });
 export type Agreement = z.infer<typeof agreementSchema>;
 
-export const assessmentSchema = z.object({
+export const assessmentSchema = z.strictObject({
   memberId: z.string().min(1),
   categories: z.array(z.enum(categories)).max(5),
   labourCapacity: z.enum(labourCapacities),
@@ -72,51 +72,51 @@ export type Assessment = z.infer<typeof assessmentSchema>;
 
 /** Payload schemas: what the client sends for each event type (without actor and at). */
 export const payloadSchemas = {
-  UPDATE_SURVEY: z.object({ household: householdFactsSchema }),
-  SUBMIT_SURVEY: z.object({}),
-  REOPEN: z.object({ reason }),
-  START_EVALUATION: z.object({}),
-  RECORD_ASSESSMENT: z.object({ assessment: assessmentSchema }),
-  SUBMIT_EVALUATION: z.object({ conclusion: nonBlank('conclusion') }),
-  APPROVE: z.object({ comment: z.string().trim().max(4000).optional() }),
-  RETURN: z.object({ reason }),
-  REJECT: z.object({ reason }),
-  RECORD_REFUSAL_NOTICE: z.object({ noticeNumber: nonBlank('noticeNumber').pipe(z.string().max(100)), servedOn: isoDate }),
-  FILE_OBJECTION: z.object({
+  UPDATE_SURVEY: z.strictObject({ household: householdFactsSchema }),
+  SUBMIT_SURVEY: z.strictObject({}),
+  REOPEN: z.strictObject({ reason }),
+  START_EVALUATION: z.strictObject({}),
+  RECORD_ASSESSMENT: z.strictObject({ assessment: assessmentSchema }),
+  SUBMIT_EVALUATION: z.strictObject({ conclusion: nonBlank('conclusion') }),
+  APPROVE: z.strictObject({ comment: z.string().trim().max(4000).optional() }),
+  RETURN: z.strictObject({ reason }),
+  REJECT: z.strictObject({ reason }),
+  RECORD_REFUSAL_NOTICE: z.strictObject({ noticeNumber: nonBlank('noticeNumber').pipe(z.string().max(100)), servedOn: isoDate }),
+  FILE_OBJECTION: z.strictObject({
     objectionId: z.string().min(1).max(100),
     lodgedBy: nonBlank('lodgedBy').pipe(z.string().max(100)),
     channel: z.enum(['paper', 'in_person', 'phone', 'online']),
     content: nonBlank('content'),
   }),
-  RESOLVE_OBJECTION: z.object({
+  RESOLVE_OBJECTION: z.strictObject({
     objectionId: z.string().min(1).max(100),
     outcome: z.enum(['upheld', 'dismissed']),
     reason,
   }),
-  NOTICE_PERIOD_ENDED: z.object({}),
-  PLACE: z.object({
+  NOTICE_PERIOD_ENDED: z.strictObject({}),
+  PLACE: z.strictObject({
     mode: z.enum(placementModes),
     startDate: isoDate,
     facility: facilityFactsSchema.optional(),
     guardian: guardianSchema.optional(),
     agreement: agreementSchema.optional(),
   }),
-  RECORD_REVISIT: z.object({
+  RECORD_REVISIT: z.strictObject({
     date: isoDate,
     livingConditions: nonBlank('livingConditions'),
     health: nonBlank('health'),
     problems: z.string().trim().max(4000).default(''),
     reassessmentNeeded: z.boolean(),
   }),
-  REQUEST_REASSESSMENT: z.object({ reason }),
-  EXIT: z.object({ reason: z.enum(exitReasons), text: z.string().trim().max(4000).optional(), date: isoDate }),
-  CANCEL_EXIT: z.object({ reason }),
+  REQUEST_REASSESSMENT: z.strictObject({ reason }),
+  EXIT: z.strictObject({ reason: z.enum(exitReasons), text: z.string().trim().max(4000).optional(), date: isoDate }),
+  CANCEL_EXIT: z.strictObject({ reason }),
 } as const;
 
 export type EventType = keyof typeof payloadSchemas;
 export const eventTypes = Object.keys(payloadSchemas) as EventType[];
 
-/** zod infers `z.object({})` as Record<string, never>, which no event with an envelope satisfies: use {}. */
+/** zod infers `z.strictObject({})` as Record<string, never>, which no event with an envelope satisfies: use {}. */
 type NoIndex<P> = string extends keyof P ? {} : P;
 export type EventPayload<T extends EventType> = NoIndex<z.infer<(typeof payloadSchemas)[T]>>;
 type Envelope = { actor: z.infer<typeof actorSchema>; at: string };

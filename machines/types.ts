@@ -72,19 +72,19 @@ export const regionCode = z.string().regex(/^\d{12}$/, 'expected a 12-digit regi
 
 /** Six daily-living items (日常生活活动): true = the person manages it alone. */
 export const selfCareItems = ['eating', 'dressing', 'toileting', 'bathing', 'indoorMobility', 'transferring'] as const;
-export const selfCareSchema = z.object(
+export const selfCareSchema = z.strictObject(
   Object.fromEntries(selfCareItems.map((k) => [k, z.boolean()])) as Record<(typeof selfCareItems)[number], z.ZodBoolean>,
 );
 export type SelfCare = z.infer<typeof selfCareSchema>;
 
-export const disabilitySchema = z.object({
+export const disabilitySchema = z.strictObject({
   type: z.enum(disabilityTypes),
   grade: z.number().int().min(1, 'grade is 1 (most severe) to 4').max(4, 'grade is 1 (most severe) to 4'),
 });
 export type Disability = z.infer<typeof disabilitySchema>;
 
 /** What the machine knows of a member: the facts its rules read, nothing that identifies the person. */
-export const memberFactsSchema = z.object({
+export const memberFactsSchema = z.strictObject({
   id: z.string().min(1),
   birthDate: isoDate,
   labourCapacity: z.enum(labourCapacities),
@@ -95,7 +95,7 @@ export const memberFactsSchema = z.object({
 });
 export type MemberFacts = z.infer<typeof memberFactsSchema>;
 
-export const householdFactsSchema = z.object({
+export const householdFactsSchema = z.strictObject({
   villageCode: regionCode,
   hasLegalSupporter: z.boolean(),
   members: z.array(memberFactsSchema).min(1, 'a household has at least one member').max(30),

@@ -70,6 +70,10 @@ export interface Config {
   rateLimitPublicPerMinute: number;
   /** Honour X-Forwarded-For / -Proto from a reverse proxy (client address for limits and logs, https for cookies). */
   trustProxy: boolean;
+  /** Bearer token GET /metrics requires; null: /metrics is off (404). */
+  metricsToken: string | null;
+  /** `npm run worker` only: the port its own GET /metrics listens on (on HOST); null: none. */
+  workerMetricsPort: number | null;
   /** Secure cookies: 'auto' sets the flag when the request came over https. */
   cookieSecure: 'auto' | 'on' | 'off';
   /** Origins allowed to call the API from a browser (CORS); empty = no cross-origin access. */
@@ -237,6 +241,13 @@ function schemaFor(production: boolean, development = false) {
     RATE_LIMIT: count('1200', 0, 1000000),
     RATE_LIMIT_PUBLIC: count('120', 0, 1000000),
     TRUST_PROXY: onOff().default(false),
+    METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN needs at least 16 characters').optional(),
+    WORKER_METRICS_PORT: z
+      .string()
+      .regex(/^\d{1,5}$/, 'expected a port number 1-65535')
+      .transform(Number)
+      .pipe(z.number().min(1, 'expected a port number 1-65535').max(65535, 'expected a port number 1-65535'))
+      .optional(),
     COOKIE_SECURE: z.enum(['auto', 'on', 'off'], { error: 'expected auto, on or off' }).default('auto'),
     CORS_ORIGINS: z
       .string()
@@ -362,6 +373,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateLimitPerMinute: e.RATE_LIMIT,
     rateLimitPublicPerMinute: e.RATE_LIMIT_PUBLIC,
     trustProxy: e.TRUST_PROXY,
+    metricsToken: e.METRICS_TOKEN ?? null,
+    workerMetricsPort: e.WORKER_METRICS_PORT ?? null,
     cookieSecure: e.COOKIE_SECURE,
     corsOrigins: e.CORS_ORIGINS,
     oidc: e.OIDC_ISSUER

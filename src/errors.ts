@@ -232,6 +232,14 @@ export interface FieldIssue {
   messageZh?: string;
 }
 
+/**
+ * An unknown field (zod's `unrecognized_keys`, one issue for all the keys of an object) as one issue per field,
+ * each naming its own path: `body.members[0].income`, not `body.members[0]`.
+ */
+export function unknownFieldIssues(at: string, keys: readonly string[]): FieldIssue[] {
+  return keys.map((key) => ({ path: at ? `${at}.${key}` : key, message: 'unknown field', messageZh: '不允许的字段（接口未定义此字段）' }));
+}
+
 /** A broken rule as GUARD_FAILED lists it (`messageZh` as for FieldIssue). */
 export interface RuleViolation {
   rule: string;

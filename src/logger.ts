@@ -15,6 +15,7 @@
  *    `detail` quotes the failing row. Only an allow-list of fields is kept (SQLSTATE code, constraint, table,
  *    column, …), and the message is cut before the parameters, with quoted values redacted.
  */
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { Config } from './config.js';
 import { maskResidentId } from './domain/residentId.js';
@@ -199,7 +200,7 @@ function requestSerializer(req: { method?: string; url?: string; host?: string; 
  * Build the process logger. `destination` defaults to stdout (synchronous, so nothing is lost when the
  * process exits); tests pass a stream that collects lines.
  */
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
+export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'nodeEnv'>>, destination?: DestinationStream): Logger {
   return pino(
     {
       level: config.logLevel,
@@ -207,6 +208,20 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
       serializers: { err: safeError, error: safeError, cause: safeError, req: requestSerializer },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    maskingStream(destination ?? pino.destination({ dest: 1, sync: true })),
+    maskingStream(destination ?? (config.nodeEnv === 'development' ? prettyStream() : null) ?? pino.destination({ dest: 1, sync: true })),
   );
+}
+
+/**
+ * Readable lines for a developer's terminal: pino-pretty, a development dependency, when NODE_ENV=development and
+ * it is installed (`npm ci --omit=dev` leaves it out: production logs JSON, one object a line). Synchronous, so
+ * nothing is lost at exit; masking runs before it, on the JSON line.
+ */
+function prettyStream(): DestinationStream | null {
+  try {
+    const pretty = createRequire(import.meta.url)('pino-pretty') as (opts: object) => DestinationStream;
+    return pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  } catch {
+    return null;
+  }
 }

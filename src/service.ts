@@ -19,6 +19,7 @@ import { overdueRoutes } from './http/routes/overdue.js';
 import { timeSettingsRoutes } from './http/routes/timeSettings.js';
 import { authRoutes } from './http/routes/auth.js';
 import { registerConsole } from './console/index.js';
+import { metricsRoute } from './http/metrics.js';
 import { userRoutes } from './http/routes/users.js';
 import { createOidc, type Oidc } from './auth/oidc.js';
 import { listen, SETTINGS_CHANNEL, USERS_CHANNEL } from './db/listen.js';
@@ -81,6 +82,7 @@ export function createService(deps: ServiceDeps) {
   });
 
   registerConsole(app, { engine, config: deps.config, demoClock });
+  metricsRoute(app, { token: deps.config.metricsToken, counts: engine.operationalCounts });
 
   // Every process forgets a changed user at once (NOTIFY from the users trigger); '' = reconnected, forget all.
   const unlisten = listen(deps.database, USERS_CHANNEL, (id) => engine.accounts.forgetUser(id), deps.logger);

@@ -13,6 +13,7 @@ import { onShutdown } from './shutdown.js';
 import { startWorkers } from './scheduler/index.js';
 import { createService, loadTimeSettings } from './service.js';
 import { systemClock } from './time/clock.js';
+import { startMetricsServer } from './http/metrics.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(environmentOrExit(process.env));
@@ -29,8 +30,14 @@ async function main(): Promise<void> {
   const service = createService({ config, logger, database, clock: systemClock });
   await loadTimeSettings(service, logger);
   const workers = startWorkers({ database, engine: service.engine, clock: service.clock, logger, config });
+  // This process's own counters (timers fired, deliveries) for Prometheus, behind the same METRICS_TOKEN.
+  const metrics = config.workerMetricsPort
+    ? await startMetricsServer({ token: config.metricsToken, counts: service.engine.operationalCounts, host: config.host, port: config.workerMetricsPort, logger })
+    : null;
+  if (metrics) logger.info(`worker metrics on http://${config.host}:${config.workerMetricsPort}/metrics`);
 
   onShutdown(logger, 'worker', async () => {
+    await metrics?.close();
     await workers.stop();
     await database.close();
   });

@@ -36,7 +36,7 @@ import { defaultCarePolicy, type EngineDeps, type Principal } from './types.js';
 const regionCode12 = z.string().regex(/^\d{12}$/, 'expected a 12-digit region code');
 const count = (what: string) => z.number().int(`${what} is a whole number`).min(0, `${what} cannot be negative`).max(100_000);
 
-export const facilityInputSchema = z.object({
+export const facilityInputSchema = z.strictObject({
   name: z.string().trim().min(1, 'name must not be blank').max(200),
   type: z.enum(facilityTypes),
   regionCode: regionCode12,
@@ -47,21 +47,21 @@ export const facilityInputSchema = z.object({
 });
 export const facilityPatchSchema = facilityInputSchema.omit({ type: true, regionCode: true }).partial();
 
-export const guardianInputSchema = z.object({
+export const guardianInputSchema = z.strictObject({
   name: z.string().trim().min(1, 'name must not be blank').max(100),
   kind: z.enum(guardianKinds),
   regionCode: z.string().regex(/^(\d{9}|\d{12})$/, 'expected the 9-digit township or 12-digit village code where the guardian lives'),
   phone: z.string().trim().regex(/^[0-9+\- ]{5,20}$/, 'expected a phone number').optional(),
   maxWards: z.number().int().min(1).max(50).nullable().default(null),
 });
-export const guardianPatchSchema = z.object({
+export const guardianPatchSchema = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
   phone: z.string().trim().regex(/^[0-9+\- ]{5,20}$/, 'expected a phone number').optional(),
   maxWards: z.number().int().min(1).max(50).nullable().optional(),
   active: z.boolean().optional(),
 });
 
-export const revisitInputSchema = z.object({
+export const revisitInputSchema = z.strictObject({
   date: isoDate,
   livingConditions: z.string().trim().min(1, 'livingConditions must not be blank').max(4000),
   health: z.string().trim().min(1, 'health must not be blank').max(4000),

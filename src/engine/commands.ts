@@ -48,6 +48,8 @@ import { caseWriteBatch, caseWriteStatements, IDEMPOTENCY_CONSTRAINT, RESIDENT_C
 import { commandDbOf, endResult, type SqlSession, type Stmt, type TransactionEnd } from '../db/session.js';
 import type { TimerRow } from '../db/index.js';
 import { isUuid } from '../db/uuid.js';
+import { observeCommand } from '../metrics.js';
+import { eventTypes } from '../../machines/index.js';
 import { errors, type AppError } from '../errors.js';
 import { actorFor } from './access.js';
 import type { CaseView } from './caseView.js';
@@ -157,8 +159,26 @@ export function createCommands(deps: EngineDeps) {
     return out.ok;
   }
 
+  /**
+   * One accepted command, logged at info: case number, event, actor id, duration — never the payload (names,
+   * ID numbers). Refusals are logged by the HTTP error handler; both are counted in the metrics.
+   */
+  async function observed(meta: CommandMeta, event: string, run: () => Promise<CommandResult>): Promise<CommandResult> {
+    const { result, seconds } = await observeCommand(event, run, (r) => (r.replayed ? 'replayed' : 'accepted'));
+    deps.logger.info(
+      { caseNumber: result.view?.caseNumber ?? null, event, actorId: meta.principal.id, durationMs: Math.round(seconds * 1000), replayed: result.replayed, reqId: meta.requestId },
+      'command accepted: %s',
+      event,
+    );
+    return result;
+  }
+
   /** POST /households: the survey creates the household, its members and a case in `survey`. */
-  async function openCase(meta: CommandMeta, rawInput: HouseholdInput, opts: { idempotencyKey?: string } = {}): Promise<CommandResult> {
+  function openCase(meta: CommandMeta, rawInput: HouseholdInput, opts: { idempotencyKey?: string } = {}): Promise<CommandResult> {
+    return observed(meta, 'OPEN_CASE', () => openCaseNow(meta, rawInput, opts));
+  }
+
+  async function openCaseNow(meta: CommandMeta, rawInput: HouseholdInput, opts: { idempotencyKey?: string } = {}): Promise<CommandResult> {
     const input = checkMembers(structuredClone(rawInput));
     actorFor(meta.principal, 'SUBMIT_SURVEY'); // only enumerators survey: refused before any database work
     const key = opts.idempotencyKey;
@@ -188,7 +208,14 @@ export function createCommands(deps: EngineDeps) {
   }
 
   /** POST /cases/:id/events: one transaction per command, two round trips. */
-  async function sendEvent(meta: CommandMeta, caseId: string, body: unknown, opts: SendOptions = {}): Promise<CommandResult> {
+  function sendEvent(meta: CommandMeta, caseId: string, body: unknown, opts: SendOptions = {}): Promise<CommandResult> {
+    // A label from a closed list: a client's made-up type must not become a new series.
+    const type = (body as { type?: unknown } | null)?.type;
+    const event = typeof type === 'string' && (eventTypes as readonly string[]).includes(type) ? type : 'invalid';
+    return observed(meta, event, () => sendEventNow(meta, caseId, body, opts));
+  }
+
+  async function sendEventNow(meta: CommandMeta, caseId: string, body: unknown, opts: SendOptions = {}): Promise<CommandResult> {
     const input = parseEventInput(body);
     if (!isUuid(caseId)) throw errors.caseNotFound(caseId);
     // Locks first (they must be granted before the loads take their snapshot), then the loads.

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { agreementSchema, eventTypes, payloadSchemas, type EventType } from '../../machines/index.js';
-import { errors, type FieldIssue } from '../errors.js';
+import { errors, unknownFieldIssues, type FieldIssue } from '../errors.js';
 import { householdInputSchema } from './surveyInput.js';
 
 /**
@@ -25,11 +25,11 @@ const placeInputSchema = payloadSchemas.PLACE.omit({ facility: true, guardian: t
 
 export const eventInputSchemas = {
   ...payloadSchemas,
-  UPDATE_SURVEY: z.object({ household: householdInputSchema }),
+  UPDATE_SURVEY: z.strictObject({ household: householdInputSchema }),
   PLACE: placeInputSchema,
 } as const;
 
-/** As in machines/events.ts: z.object({}) infers Record<string, never>; an empty payload is {}. */
+/** As in machines/events.ts: z.strictObject({}) infers Record<string, never>; an empty payload is {}. */
 type NoIndex<P> = string extends keyof P ? {} : P;
 export type EventInput<T extends EventType> = NoIndex<z.infer<(typeof eventInputSchemas)[T]>>;
 export type AnyEventInput = { [T in EventType]: { type: T } & EventInput<T> }[EventType];
@@ -38,10 +38,10 @@ export type AnyEventInput = { [T in EventType]: { type: T } & EventInput<T> }[Ev
 const typeSchema = z.object({ type: z.enum(eventTypes as [EventType, ...EventType[]]) });
 
 export function zodIssues(error: z.ZodError, root: string): FieldIssue[] {
-  return error.issues.map((i) => ({
-    path: [root, ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))].join('.').replace(/\.\[/g, '['),
-    message: i.message,
-  }));
+  return error.issues.flatMap((i) => {
+    const path = [root, ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))].join('.').replace(/\.\[/g, '[');
+    return i.code === 'unrecognized_keys' ? unknownFieldIssues(path, i.keys) : [{ path, message: i.message }];
+  });
 }
 
 /** Parses `{ type, ...payload }`; throws VALIDATION_FAILED naming each bad field as body.<path>. */

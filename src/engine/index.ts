@@ -9,12 +9,15 @@ import { createTimerAdmin } from './timerAdmin.js';
 import { createAccounts } from './accounts.js';
 import { createTimeSettings } from './timeSettings.js';
 import type { EngineDeps } from './types.js';
+import { operationalCounts as readOperationalCounts } from '../db/index.js';
 import { createWebhookCommands } from './webhooks.js';
 import { createWorklist } from './worklist.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
-  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), accounts: createAccounts(deps), deps };
+  /** The shared counts /metrics reports (timers due and failed, the webhook outbox), as of the engine's clock. */
+  const operationalCounts = () => readOperationalCounts(deps.db, deps.clock.now());
+  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), accounts: createAccounts(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;

@@ -16,7 +16,7 @@ import {
 import { validateResidentId } from '../domain/residentId.js';
 import { errors, type FieldIssue } from '../errors.js';
 
-export const memberInputSchema = z.object({
+export const memberInputSchema = z.strictObject({
   name: nonBlank('name').pipe(z.string().max(50, 'name is at most 50 characters')),
   idNumber: z.string().regex(/^\d{17}[\dXx]$/, 'expected an 18-character resident ID number (17 digits and a digit or X)'),
   birthDate: isoDate,
@@ -31,14 +31,14 @@ export const memberInputSchema = z.object({
 });
 export type MemberInput = z.infer<typeof memberInputSchema>;
 
-export const legalSupporterSchema = z.object({
+export const legalSupporterSchema = z.strictObject({
   name: nonBlank('legalSupporter.name').pipe(z.string().max(50)),
   relation: nonBlank('legalSupporter.relation').pipe(z.string().max(20)),
   phone: z.string().trim().regex(/^[0-9+\- ]{5,20}$/, 'expected a phone number'),
   address: nonBlank('legalSupporter.address').pipe(z.string().max(200)),
 });
 
-export const householdInputSchema = z.object({
+export const householdInputSchema = z.strictObject({
   villageCode: regionCode,
   address: nonBlank('address').pipe(z.string().max(200)),
   /** 建档立卡 registered-poor number, when the household has one. */

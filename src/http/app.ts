@@ -13,6 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, {
+  type RouteOptions,
   type FastifyBaseLogger,
   type FastifyInstance,
   type RawReplyDefaultExpression,
@@ -29,6 +30,7 @@ import {
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
+import { z } from 'zod';
 import type { Oidc } from '../auth/oidc.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/index.js';
@@ -40,6 +42,8 @@ import { checkCsrf, createAuthenticate, registerAuth } from './auth.js';
 import { rateLimitStore } from './rateLimitStore.js';
 import { errorHandler, registerErrorHandlers } from './errorHandler.js';
 import { healthRoutes } from './routes/health.js';
+import { countRequests } from './metrics.js';
+import { errorResponse } from './schemas/common.js';
 import { refuseUnstorableText } from './textCheck.js';
 
 /** The app as routes see it: zod schemas type `request.body`, `request.query`, `request.params` and replies. */
@@ -105,6 +109,8 @@ export function buildApp(deps: AppDeps): App {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // The API reads JSON only (the console's scope adds its form parsers): text/plain is 415, not a string body.
+  app.removeContentTypeParser('text/plain');
 
   // First hook, so the id is on the response even when a later hook (authentication) refuses the request.
   app.addHook('onRequest', async (request, reply) => {
@@ -113,6 +119,7 @@ export function buildApp(deps: AppDeps): App {
     if (clientRequestId) reply.header('x-client-request-id', clientRequestId);
   });
   registerErrorHandlers(app);
+  countRequests(app);
   registerProtections(app, deps);
   // Every route: text PostgreSQL cannot store (NUL, lone surrogates) is refused as 400, naming the field.
   app.addHook('preHandler', refuseUnstorableText);
@@ -137,16 +144,32 @@ export function buildApp(deps: AppDeps): App {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerAuth(app, { config: deps.config });
-  app.register(healthRoutes, { ready: deps.ready });
+  app.register(async (probes) => {
+    probes.addHook('onRoute', apiRouteDefaults);
+    await probes.register(healthRoutes, { ready: deps.ready });
+  });
 
   // An encapsulated scope: the hooks apply to the routes registered in it and nowhere else.
   app.register(async (api) => {
+    api.addHook('onRoute', apiRouteDefaults);
     api.addHook('onRequest', createAuthenticate(api, { config: deps.config, accounts: deps.accounts, oidc: deps.oidc }));
     api.addHook('preValidation', checkCsrf);
     await deps.registerRoutes?.(api);
   });
 
   return app;
+}
+
+/**
+ * Any API route may answer an error its own schema does not list (401 from authentication, 415, 413, 429 from
+ * the shared hooks, 503 when the database is away): every one has the ErrorResponse shape, documented as 4XX/5XX.
+ */
+function apiRouteDefaults(route: RouteOptions): void {
+  if (!route.schema || (route.schema as { hide?: boolean }).hide) return;
+  const response = (route.schema.response ?? {}) as Record<string, unknown>;
+  route.schema.response = { ...response, '4xx': response['4xx'] ?? errorResponse, '5xx': response['5xx'] ?? errorResponse };
+  // A route that takes no query refuses one (?foo=1 is a client's mistake, as an unknown body field is).
+  route.schema.querystring ??= z.strictObject({});
 }
 
 /**

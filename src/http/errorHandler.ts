@@ -15,7 +15,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError, errorCatalogue, errors, type ErrorCode, type FieldIssue } from '../errors.js';
+import { AppError, errorCatalogue, errors, unknownFieldIssues, type ErrorCode, type FieldIssue } from '../errors.js';
 import { localizeIssue, preferredLanguage, type Lang } from './i18n.js';
 
 export { localizeIssue, parseAcceptLanguage, preferredLanguage, type Lang } from './i18n.js';
@@ -46,7 +46,11 @@ const partNames: Record<string, string> = { body: 'body', querystring: 'query', 
 /** A ZodError thrown by code (not by the route schema), e.g. an event payload parsed in the engine. */
 export function fromZodError(error: z.core.$ZodError, root = ''): AppError<'VALIDATION_FAILED'> {
   return errors.validationFailed(
-    error.issues.map((issue) => ({ path: formatPath(root, issue.path) || '(root)', message: issue.message })),
+    error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? unknownFieldIssues(formatPath(root, issue.path), issue.keys)
+        : [{ path: formatPath(root, issue.path) || '(root)', message: issue.message }],
+    ),
   );
 }
 
@@ -76,10 +80,13 @@ export function toAppError(error: unknown, request?: FastifyRequest): AppError {
   // Route schema validation: zod via the type provider, or a plain JSON schema (both fill `validation`).
   if (Array.isArray(err.validation) && err.validation.length > 0) {
     const root = partNames[err.validationContext ?? ''] ?? err.validationContext ?? 'request';
-    const issues: FieldIssue[] = err.validation.map((v) => ({
-      path: pointerToPath(root, v.instancePath ?? ''),
-      message: v.message ?? 'is invalid',
-    }));
+    const issues: FieldIssue[] = err.validation.flatMap((v) => {
+      const path = pointerToPath(root, v.instancePath ?? '');
+      // zod names the object, not the field: one issue per unknown field, each with its own path.
+      const keys = (v.params as { keys?: unknown } | undefined)?.keys;
+      if (v.keyword === 'unrecognized_keys' && Array.isArray(keys)) return unknownFieldIssues(path, keys.map(String));
+      return [{ path, message: v.message ?? 'is invalid' }];
+    });
     return errors.validationFailed(issues);
   }
   if (isResponseSerializationError(error)) return errors.internal(error);

@@ -25,6 +25,7 @@ import type { Db, WebhookDeliveryRow, WebhookRow } from '../db/index.js';
 import { claimDueDeliveries, findWebhooksByIds, markAttemptFailed, markDelivered } from '../db/webhooks.js';
 import { checkWebhookTarget, pinnedLookup, type ResolvedAddress, type TargetRefusal, type WebhookTargetPolicy } from '../engine/webhookTarget.js';
 import type { Logger } from '../logger.js';
+import { webhookDeliveries } from '../metrics.js';
 import type { Clock } from '../time/clock.js';
 import { createPollingLoop } from './pollingLoop.js';
 
@@ -172,22 +173,26 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<
   /** Posts one claimed delivery and records the result; never throws. */
   async function deliver(d: WebhookDeliveryRow, hook: WebhookRow | undefined): Promise<keyof Omit<DeliveryRound, 'claimed'> | 'lost'> {
     const fields = { deliveryId: d.id, webhookId: d.webhookId, attempts: d.attempts };
+    const start = process.hrtime.bigint();
     try {
       // A webhook row cannot vanish (deliveries reference it); this only guards a broken invariant.
       const outcome: Outcome = hook ? await post(d, hook) : { ok: false, statusCode: null, error: 'webhook not found' };
       const at = deps.clock.now();
       if (outcome.ok) {
         await markDelivered(deps.db, d.id, at, outcome.statusCode);
-        log.debug({ ...fields, statusCode: outcome.statusCode }, 'webhook delivered');
+        webhookDeliveries.inc({ outcome: 'delivered' });
+        log.info({ ...fields, statusCode: outcome.statusCode, durationMs: Math.round(Number(process.hrtime.bigint() - start) / 1e6) }, 'webhook delivered');
         return 'delivered';
       }
       const retryAt = d.attempts >= opts.maxAttempts ? null : new Date(at.getTime() + deliveryBackoffMs(d.attempts, opts.backoffBaseMs, opts.maxBackoffMs));
       await markAttemptFailed(deps.db, d.id, d.attempts, { statusCode: outcome.statusCode, error: outcome.error, retryAt });
       if (outcome.refusal) log.warn({ ...fields, target: outcome.refusal }, 'webhook target refused at delivery: its host resolves to an address webhooks may not reach');
       if (retryAt) {
+        webhookDeliveries.inc({ outcome: 'retrying' });
         log.warn({ ...fields, statusCode: outcome.statusCode, error: outcome.error, retryAt }, 'webhook delivery failed; will retry');
         return 'retrying';
       }
+      webhookDeliveries.inc({ outcome: 'failed' });
       log.error({ ...fields, statusCode: outcome.statusCode, error: outcome.error }, 'webhook delivery failed for the last time; giving up');
       return 'failed';
     } catch (err) {

@@ -10,6 +10,7 @@
  */
 import type { TimerRow } from '../db/index.js';
 import type { Logger } from '../logger.js';
+import { timerLag, timersFailed, timersFired } from '../metrics.js';
 import type { Clock } from '../time/clock.js';
 import { createPollingLoop } from './pollingLoop.js';
 
@@ -99,18 +100,30 @@ export function createTimerWorker(deps: TimerWorkerDeps, options: Partial<TimerW
       while (next < due.length) {
         const id = due[next++];
         try {
+          const start = process.hrtime.bigint();
           const r = await deps.engine.fireTimer(id, { retryAt });
           if (!r) continue; // skipped: fired by another worker, or locked
           if (r.failure) {
             failed += 1;
+            timersFailed.inc({ kind: r.timer.kind });
             logFailure(r.timer, r.failure.error, r.failure.retryAt);
           } else {
             fired += 1;
+            // Lag by the service's clock (the one that made the timer due), duration in real time.
+            const lagMs = Math.max(0, deps.clock.now().getTime() - r.timer.dueAt.getTime());
+            timersFired.inc({ kind: r.timer.kind });
+            timerLag.observe(lagMs / 1000);
+            log.info(
+              { timerId: r.timer.id, kind: r.timer.kind, key: r.timer.key, caseId: r.timer.caseId, outcome: r.outcome, lagMs, durationMs: Math.round(Number(process.hrtime.bigint() - start) / 1e6) },
+              'timer fired: %s',
+              r.timer.kind,
+            );
           }
         } catch (err) {
           const timer = timerOf(err);
           if (!timer) throw err; // the claim itself failed: the loop backs off
           failed += 1;
+          timersFailed.inc({ kind: timer.kind });
           await recordFailure(timer, err);
         }
       }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const deadlineRuleSchema = z.object({
+export const deadlineRuleSchema = z.strictObject({
   amount: z.number().int().min(1),
   unit: z.enum(['working_days', 'calendar_days', 'months']),
 });

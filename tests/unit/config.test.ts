@@ -44,6 +44,8 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 1200,
       rateLimitPublicPerMinute: 120,
       trustProxy: false,
+      metricsToken: null,
+      workerMetricsPort: null,
       cookieSecure: 'auto',
       corsOrigins: [],
       oidc: undefined,

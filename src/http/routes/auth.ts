@@ -29,7 +29,7 @@ const credentials = z.strictObject({
   password: z.string().min(1, 'password is required').max(1024, 'at most 1024 characters'),
 });
 
-const me = z.object({
+const me = z.strictObject({
   id: z.string(),
   username: z.string(),
   displayName: z.string(),
@@ -39,7 +39,7 @@ const me = z.object({
   mustChangePassword: z.boolean(),
 });
 
-const sessionAnswer = z.object({
+const sessionAnswer = z.strictObject({
   user: me,
   via: z.enum(['session', 'token']),
   csrfToken: z.string().nullable().describe('send as X-CSRF-Token (or the form field _csrf) with every change made through the session'),
@@ -100,7 +100,7 @@ export function authRoutes(engine: Engine, config: Config, oidc: Oidc | null) {
           security: [],
           body: credentials,
           response: {
-            200: z.object({ token: z.string(), tokenType: z.literal('Bearer'), expiresAt: z.string() }),
+            200: z.strictObject({ token: z.string(), tokenType: z.literal('Bearer'), expiresAt: z.string() }),
             ...errorsDoc,
           },
         },
@@ -146,7 +146,7 @@ export function authRoutes(engine: Engine, config: Config, oidc: Oidc | null) {
             currentPassword: z.string().min(1, 'currentPassword is required').max(1024),
             newPassword: z.string().min(1, 'newPassword is required').max(1024),
           }),
-          response: { 200: z.object({ user: me }), ...errorsDoc },
+          response: { 200: z.strictObject({ user: me }), ...errorsDoc },
         },
       },
       async (request) => {
@@ -202,7 +202,7 @@ export function authRoutes(engine: Engine, config: Config, oidc: Oidc | null) {
           tags: ['auth'],
           summary: 'The identity provider sends the browser back here; on success a session starts',
           security: [],
-          querystring: z.object({
+          querystring: z.strictObject({
             code: z.string().max(4096).optional(),
             state: z.string().max(512).optional(),
             error: z.string().max(256).optional(),

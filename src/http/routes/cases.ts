@@ -10,6 +10,8 @@ import { errors } from '../../errors.js';
 import { clientRequestIdFor, type App } from '../app.js';
 import { parseIdempotencyKey, parseIfMatch } from '../headers.js';
 import { caseNumberParams, errorResponse, idParams, regionPrefix } from '../schemas/common.js';
+import { auditRecord, casePage, caseView, chainVerification, inboxPage, machineInfo, worklistPage } from '../schemas/views.js';
+import { eventBodySchema, passEventBodyToEngine } from '../schemas/events.js';
 
 const principalOf = (p: Principal | null | undefined): Principal => {
   if (!p) throw errors.unauthenticated();
@@ -17,16 +19,6 @@ const principalOf = (p: Principal | null | undefined): Principal => {
 };
 
 const limit = z.coerce.number().int().min(1, 'limit is 1 to 200').max(200, 'limit is 1 to 200').default(50);
-
-/** The case view (see engine/queries.ts getCase); documented by its stable fields. */
-const caseView = z.looseObject({
-  id: z.string(),
-  caseNumber: z.string().describe('the readable number, <county>-<year>-<sequence>: 411282-2026-000123'),
-  state: z.string().describe('dotted state, e.g. review or publicity.objected'),
-  stateLabel: z.string().describe('zh-CN label'),
-  rowVersion: z.number().int().describe('send as If-Match to guard against concurrent changes'),
-  allowedEvents: z.array(z.string()).describe('events this caller may send now'),
-});
 
 const errorsDoc = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 409: errorResponse, 422: errorResponse };
 
@@ -39,7 +31,7 @@ export function caseRoutes(engine: Engine) {
           tags: ['cases'],
           summary: 'Survey a household (入户普查): creates the household and its case in `survey` (Idempotency-Key optional)',
           body: householdInputSchema,
-          response: { 201: caseView.extend({ caseId: z.string() }), ...errorsDoc },
+          response: { 201: caseView.extend({ caseId: z.string() }).meta({ id: 'CaseCreated' }), ...errorsDoc },
         },
       },
       async (request, reply) => {
@@ -89,13 +81,14 @@ export function caseRoutes(engine: Engine) {
         schema: {
           tags: ['cases'],
           summary: 'Cases in the caller’s jurisdiction (keyset pagination: pass nextAfter as after)',
-          querystring: z.object({
+          querystring: z.strictObject({
             state: z.string().regex(/^[A-Za-z.]{1,60}$/, 'expected a state name such as review or publicity.objected').optional(),
             region: regionPrefix.optional(),
             category: z.enum(categories).optional(),
             after: z.uuid('expected the nextAfter of the previous page').optional(),
             limit,
           }),
+          response: { 200: casePage, ...errorsDoc },
         },
       },
       async (request) => engine.list(principalOf(request.principal), request.query),
@@ -107,11 +100,12 @@ export function caseRoutes(engine: Engine) {
         schema: {
           tags: ['cases'],
           summary: 'Cases waiting on the caller’s role (and review level), oldest deadline first',
-          querystring: z.object({
+          querystring: z.strictObject({
             role: z.enum(roles).optional(),
             after: z.string().max(80).optional(),
             limit,
           }),
+          response: { 200: inboxPage, ...errorsDoc },
         },
       },
       async (request) => engine.inbox(principalOf(request.principal), request.query),
@@ -137,6 +131,7 @@ export function caseRoutes(engine: Engine) {
             page: z.coerce.number().int().min(1).max(10_000).default(1),
             pageSize: z.coerce.number().int().min(1).max(100).default(20),
           }),
+          response: { 200: worklistPage, ...errorsDoc },
         },
       },
       async (request) => {
@@ -153,9 +148,11 @@ export function caseRoutes(engine: Engine) {
           summary: 'Send an event to a case',
           description: `Body: { type, ...payload }. Types: ${eventTypes.join(', ')}. Headers: If-Match (row version, optional), Idempotency-Key (optional).`,
           params: idParams,
-          body: z.looseObject({ type: z.string() }),
+          body: eventBodySchema,
           response: { 200: caseView, ...errorsDoc },
         },
+        // The engine validates the event (the console sends events through it too): one place for the rule.
+        validatorCompiler: passEventBodyToEngine as never,
       },
       async (request, reply) => {
         const principal = principalOf(request.principal);
@@ -173,19 +170,19 @@ export function caseRoutes(engine: Engine) {
 
     app.get(
       '/cases/:id/audit',
-      { schema: { tags: ['audit'], summary: 'The case’s audit trail, oldest first (ID numbers masked)', params: idParams } },
+      { schema: { tags: ['audit'], summary: 'The case’s audit trail, oldest first (ID numbers masked)', params: idParams, response: { 200: z.strictObject({ records: z.array(auditRecord) }), ...errorsDoc } } },
       async (request) => ({ records: await engine.audit(principalOf(request.principal), request.params.id) }),
     );
 
     app.get(
       '/cases/:id/audit/verify',
-      { schema: { tags: ['audit'], summary: 'Verify the case’s hash chain', params: idParams } },
+      { schema: { tags: ['audit'], summary: 'Verify the case’s hash chain', params: idParams, response: { 200: chainVerification, ...errorsDoc } } },
       async (request) => engine.verifyAudit(principalOf(request.principal), request.params.id),
     );
 
     app.get(
       '/machines/case',
-      { schema: { tags: ['machines'], summary: 'The case machine: definition, version, event types and Mermaid diagram' } },
+      { schema: { tags: ['machines'], summary: 'The case machine: definition, version, event types and Mermaid diagram', response: { 200: machineInfo } } },
       async () => engine.machineInfo(),
     );
   };

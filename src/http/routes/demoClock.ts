@@ -1,5 +1,6 @@
 // POST /admin/clock: moves the demo clock forward (DEMO_CLOCK=on only; the route does not exist otherwise).
 import { z } from 'zod';
+import { errorResponse } from '../schemas/common.js';
 import { chinaDateOf } from '../../time/calendar.js';
 import type { DemoClock } from '../../time/clock.js';
 import type { App } from '../app.js';
@@ -14,8 +15,8 @@ export function demoClockRoutes(clock: DemoClock) {
         schema: {
           tags: ['admin'],
           summary: 'Move the demo clock forward (DEMO_CLOCK=on only, never in production)',
-          body: z.object({ advanceDays: z.number().int().min(1, 'advanceDays is 1 to 366').max(366, 'advanceDays is 1 to 366') }),
-          response: { 200: z.object({ now: z.string(), today: z.string().describe('the date in China (UTC+8)') }) },
+          body: z.strictObject({ advanceDays: z.number().int().min(1, 'advanceDays is 1 to 366').max(366, 'advanceDays is 1 to 366') }),
+          response: { 200: z.strictObject({ now: z.string(), today: z.string().describe('the date in China (UTC+8)') }), 400: errorResponse, 401: errorResponse, 403: errorResponse },
         },
       },
       async (request) => {

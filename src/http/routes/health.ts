@@ -28,7 +28,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, op
         tags: ['health'],
         summary: 'Liveness: the process is up',
         security: [],
-        response: { 200: z.object({ status: z.literal('ok') }) },
+        response: { 200: z.strictObject({ status: z.literal('ok') }) },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -42,7 +42,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, op
         tags: ['health'],
         summary: 'Readiness: the database is reachable',
         security: [],
-        response: { 200: z.object({ status: z.literal('ready') }), 503: errorResponse },
+        response: { 200: z.strictObject({ status: z.literal('ready') }), 503: errorResponse },
       },
     },
     async () => {

@@ -7,12 +7,13 @@ import { errorResponse } from '../schemas/common.js';
 
 const notificationId = z.coerce.number({ error: 'expected a notification id' }).int('expected a notification id').positive('expected a notification id').max(Number.MAX_SAFE_INTEGER);
 
-const notification = z.object({
+const notification = z.strictObject({
   id: z.number().int(),
   kind: z.string().describe('overdue, escalation, revisit_reminder, …'),
   title: z.string().describe('zh-CN'),
   body: z.string(),
   caseId: z.string().nullable(),
+  caseNumber: z.string().nullable().describe('the case’s readable number, when the notification is about a case'),
   data: z.record(z.string(), z.unknown()).describe('{ caseId, step, deadlineAt, villageCode, timerId } for reminders'),
   createdAt: z.string(),
   readAt: z.string().nullable(),
@@ -26,12 +27,12 @@ export function notificationRoutes(engine: Engine) {
         schema: {
           tags: ['notifications'],
           summary: 'The caller’s notifications, newest first (keyset pagination: pass nextBefore as before)',
-          querystring: z.object({
+          querystring: z.strictObject({
             unread: z.stringbool({ error: 'expected true or false' }).optional(),
             before: notificationId.optional(),
             limit: z.coerce.number().int().min(1, 'limit is 1 to 200').max(200, 'limit is 1 to 200').default(50),
           }),
-          response: { 200: z.object({ items: z.array(notification), nextBefore: z.number().int().nullable() }), 400: errorResponse, 401: errorResponse },
+          response: { 200: z.strictObject({ items: z.array(notification), nextBefore: z.number().int().nullable() }), 400: errorResponse, 401: errorResponse },
         },
       },
       async (request) => {
@@ -46,7 +47,7 @@ export function notificationRoutes(engine: Engine) {
         schema: {
           tags: ['notifications'],
           summary: 'Mark one of the caller’s notifications read (idempotent); anyone else’s is 404',
-          params: z.object({ id: notificationId }),
+          params: z.strictObject({ id: notificationId }),
           response: { 204: z.undefined().describe('marked read'), 400: errorResponse, 401: errorResponse, 404: errorResponse },
         },
       },

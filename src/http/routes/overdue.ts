@@ -19,7 +19,7 @@ const minDaysOverdue = z.coerce
   .optional()
   .describe('only cases at least this many whole days past the deadline');
 
-const overdueItem = z.object({
+const overdueItem = z.strictObject({
   caseId: z.string(),
   state: z.string(),
   step: z.string().describe('the step whose deadline passed (deadline key), e.g. review.township'),
@@ -34,15 +34,15 @@ const overdueItem = z.object({
 const errorsDoc = { 400: errorResponse, 401: errorResponse, 403: errorResponse };
 
 /** The 200 bodies, exported so that tests check what the routes send against them. */
-export const overduePageSchema = z.object({ asOf: z.string(), items: z.array(overdueItem), nextAfter: z.string().nullable() });
-export const overdueSummarySchema = z.object({
+export const overduePageSchema = z.strictObject({ asOf: z.string(), items: z.array(overdueItem), nextAfter: z.string().nullable() });
+export const overdueSummarySchema = z.strictObject({
   asOf: z.string(),
   total: z.number().int(),
   counties: z.array(
-    z.object({
+    z.strictObject({
       countyCode: z.string(),
       total: z.number().int(),
-      steps: z.array(z.object({ step: z.string(), count: z.number().int() })),
+      steps: z.array(z.strictObject({ step: z.string(), count: z.number().int() })),
     }),
   ),
 });
@@ -65,7 +65,7 @@ export function overdueRoutes(engine: Engine) {
         schema: {
           tags: ['supervision'],
           summary: 'Overdue open cases in the caller’s jurisdiction, most overdue first (keyset pages: pass nextAfter as after)',
-          querystring: z.object({
+          querystring: z.strictObject({
             county: county.optional(),
             township: township.optional(),
             step: z
@@ -94,7 +94,7 @@ export function overdueRoutes(engine: Engine) {
         schema: {
           tags: ['supervision'],
           summary: 'Overdue open cases in the caller’s jurisdiction, counted by county and step',
-          querystring: z.object({ county: county.optional(), township: township.optional(), minDaysOverdue }),
+          querystring: z.strictObject({ county: county.optional(), township: township.optional(), minDaysOverdue }),
           response: { 200: overdueSummarySchema, ...errorsDoc },
         },
         serializerCompiler: plainJson,

@@ -10,7 +10,7 @@ import { SCOPE_PATTERN } from '../../time/timeSettings.js';
 import { parseIfMatch } from '../headers.js';
 import { errorResponse } from '../schemas/common.js';
 
-const yearParams = z.object({
+const yearParams = z.strictObject({
   year: z.coerce
     .number()
     .int('expected a year such as 2025')
@@ -18,8 +18,8 @@ const yearParams = z.object({
     .max(MAX_CALENDAR_YEAR, `expected a year from ${MIN_CALENDAR_YEAR} to ${MAX_CALENDAR_YEAR}`),
 });
 
-const calendarDay = z.object({ date: z.string(), name: z.string() });
-const calendarView = z.object({ year: z.number().int(), scope: z.literal('global'), holidays: z.array(calendarDay), workdays: z.array(calendarDay) });
+const calendarDay = z.strictObject({ date: z.string(), name: z.string() });
+const calendarView = z.strictObject({ year: z.number().int(), scope: z.literal('global'), holidays: z.array(calendarDay), workdays: z.array(calendarDay) });
 const errorsDoc = { 400: errorResponse, 401: errorResponse, 403: errorResponse };
 
 /** PUT /calendar/:year: the year in the body must be the one in the path. */
@@ -31,13 +31,13 @@ async function sameYearInPath(request: FastifyRequest): Promise<void> {
   }
 }
 
-const scopeParams = z.object({
+const scopeParams = z.strictObject({
   scope: z.string().regex(SCOPE_PATTERN, 'expected global, or a province (2 digits), city (4) or county (6) prefix such as 411282'),
 });
 
-const ruleView = z.object({ amount: z.number().int(), unit: z.string() });
+const ruleView = z.strictObject({ amount: z.number().int(), unit: z.string() });
 const policyDoc = z.record(z.string(), ruleView);
-const deadlineView = z.object({
+const deadlineView = z.strictObject({
   scope: z.string().describe('global, or the province, city or county prefix'),
   level: z.enum(['global', 'province', 'city', 'county']),
   version: z.number().int().describe('of this scope\'s override (0: never set); send as If-Match to change it'),
@@ -48,7 +48,7 @@ const deadlineView = z.object({
   source: z.record(z.string(), z.string()).describe('per step, the scope its limit in effect comes from (default: the built-in default)'),
   chain: z
     .array(
-      z.object({
+      z.strictObject({
         scope: z.string(),
         level: z.string(),
         version: z.number().int(),

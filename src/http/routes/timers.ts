@@ -11,7 +11,7 @@ import { errorResponse } from '../schemas/common.js';
 
 const timerId = z.coerce.number({ error: 'expected a timer id' }).int('expected a timer id').positive('expected a timer id').max(Number.MAX_SAFE_INTEGER, 'expected a timer id');
 
-const timer = z.object({
+const timer = z.strictObject({
   id: z.number().int(),
   caseId: z.string(),
   kind: z.enum(TIMER_KINDS),
@@ -43,7 +43,7 @@ export function timerRoutes(engine: Engine) {
             after: timerId.optional(),
             limit: z.coerce.number().int().min(1, 'limit is 1 to 200').max(200, 'limit is 1 to 200').default(50),
           }),
-          response: { 200: z.object({ items: z.array(timer), nextAfter: z.number().int().nullable() }), ...errorsDoc },
+          response: { 200: z.strictObject({ items: z.array(timer), nextAfter: z.number().int().nullable() }), ...errorsDoc },
         },
       },
       async (request) => engine.listTimers(request.principal, request.query),

@@ -12,7 +12,7 @@ import type { App } from '../app.js';
 import { requireRole } from '../auth.js';
 import { errorResponse, idParams, regionPrefix, uuid } from '../schemas/common.js';
 
-const account = z.object({
+const account = z.strictObject({
   id: z.string(),
   username: z.string(),
   displayName: z.string(),
@@ -56,7 +56,7 @@ export function userRoutes(engine: Engine) {
             after: z.string().max(64).optional(),
             limit: z.coerce.number().int().min(1, 'limit is 1 to 200').max(200, 'limit is 1 to 200').default(50),
           }),
-          response: { 200: z.object({ items: z.array(account), nextAfter: z.string().nullable() }), ...errorsDoc },
+          response: { 200: z.strictObject({ items: z.array(account), nextAfter: z.string().nullable() }), ...errorsDoc },
         },
       },
       async (request) => accounts.listUsers(request.principal, request.query),
@@ -81,7 +81,7 @@ export function userRoutes(engine: Engine) {
             externalId: externalId.optional(),
             password: z.boolean().default(true).describe('false: no password (single sign-on only); persons only'),
           }),
-          response: { 201: z.object({ user: account, initialPassword: z.string().nullable() }), ...errorsDoc },
+          response: { 201: z.strictObject({ user: account, initialPassword: z.string().nullable() }), ...errorsDoc },
         },
       },
       async (request, reply) => {
@@ -144,7 +144,7 @@ export function userRoutes(engine: Engine) {
           tags: ['users'],
           summary: 'Give the user a new temporary password (a person must change it at the next sign-in); their sessions and tokens end',
           params: idParams,
-          response: { 200: z.object({ user: account, temporaryPassword: z.string() }), ...errorsDoc },
+          response: { 200: z.strictObject({ user: account, temporaryPassword: z.string() }), ...errorsDoc },
         },
       },
       async (request, reply) => {
@@ -166,9 +166,9 @@ export function userRoutes(engine: Engine) {
             limit: z.coerce.number().int().min(1, 'limit is 1 to 200').max(200, 'limit is 1 to 200').default(50),
           }),
           response: {
-            200: z.object({
+            200: z.strictObject({
               items: z.array(
-                z.object({
+                z.strictObject({
                   seq: z.number().int(),
                   at: z.string(),
                   action: z.string(),
@@ -199,7 +199,7 @@ export function userRoutes(engine: Engine) {
           tags: ['users'],
           summary: 'Check the security log’s hash chain from its first entry (province-wide admins)',
           response: {
-            200: z.object({ ok: z.boolean(), count: z.number().int(), brokenAtSeq: z.number().int().optional() }),
+            200: z.strictObject({ ok: z.boolean(), count: z.number().int(), brokenAtSeq: z.number().int().optional() }),
             ...errorsDoc,
           },
         },

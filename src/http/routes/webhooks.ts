@@ -8,7 +8,7 @@ import type { App } from '../app.js';
 import { requireRole } from '../auth.js';
 import { errorResponse, idParams, regionPrefix } from '../schemas/common.js';
 
-const webhook = z.object({
+const webhook = z.strictObject({
   id: z.string(),
   regionPrefix: z.string().describe('reminders about cases whose village code starts with this are posted here'),
   url: z.string(),
@@ -17,7 +17,7 @@ const webhook = z.object({
   createdAt: z.string(),
 });
 
-const delivery = z.object({
+const delivery = z.strictObject({
   id: z.number().int().describe('also sent as X-Doudi-Delivery and deliveryId: receivers dedupe on it'),
   notificationId: z.number().int().nullable(),
   status: z.enum(['pending', 'delivered', 'failed']),
@@ -42,7 +42,7 @@ export function webhookRoutes(engine: Engine) {
           tags: ['webhooks'],
           summary: 'Register a webhook for reminders about cases in a region (within the admin’s jurisdiction)',
           description: 'The response carries the signing secret; it is shown this once and never again. A URL whose host is or resolves to a loopback, private, link-local, metadata or other non-public address is refused (422 WEBHOOK_TARGET_REFUSED) unless the operator allow-lists the host (WEBHOOK_ALLOW_HOSTS).',
-          body: z.object({
+          body: z.strictObject({
             regionPrefix,
             url: z.string().max(2000, 'at most 2000 characters').describe('http:// or https:// URL that receives the POSTs; its host must be public (or allow-listed)'),
           }),
@@ -63,7 +63,7 @@ export function webhookRoutes(engine: Engine) {
         schema: {
           tags: ['webhooks'],
           summary: 'Webhooks within the admin’s jurisdiction (never their secrets)',
-          response: { 200: z.object({ webhooks: z.array(webhook) }), ...errorsDoc },
+          response: { 200: z.strictObject({ webhooks: z.array(webhook) }), ...errorsDoc },
         },
       },
       async (request) => ({ webhooks: await engine.webhooks(request.principal) }),
@@ -77,7 +77,7 @@ export function webhookRoutes(engine: Engine) {
           tags: ['webhooks'],
           summary: 'Switch a webhook on or off; while off, its pending deliveries are held and no new ones are made',
           params: idParams,
-          body: z.object({ active: z.boolean() }),
+          body: z.strictObject({ active: z.boolean() }),
           response: { 200: webhook, ...errorsDoc },
         },
       },
@@ -92,11 +92,11 @@ export function webhookRoutes(engine: Engine) {
           tags: ['webhooks'],
           summary: 'The webhook’s delivery log, newest first (keyset pagination: pass nextBefore as before)',
           params: idParams,
-          querystring: z.object({
+          querystring: z.strictObject({
             before: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
             limit: z.coerce.number().int().min(1, 'limit is 1 to 200').max(200, 'limit is 1 to 200').default(50),
           }),
-          response: { 200: z.object({ items: z.array(delivery), nextBefore: z.number().int().nullable() }), ...errorsDoc },
+          response: { 200: z.strictObject({ items: z.array(delivery), nextBefore: z.number().int().nullable() }), ...errorsDoc },
         },
       },
       async (request) => engine.webhookDeliveries(request.principal, request.params.id, request.query),

@@ -24,14 +24,14 @@ export const regionPrefix = z
 export const uuid = z.uuid({ error: 'expected a UUID' });
 
 /** `{ id }` path parameters, e.g. /cases/:id. */
-export const idParams = z.object({ id: uuid });
+export const idParams = z.strictObject({ id: uuid });
 
 /** `{ caseNumber }` path parameters: /cases/by-number/411282-2026-000123 (at most 20 characters). */
-export const caseNumberParams = z.object({
+export const caseNumberParams = z.strictObject({
   caseNumber: z.string().max(20, 'expected a case number such as 411282-2026-000123').regex(CASE_NUMBER_RE, 'expected a case number such as 411282-2026-000123'),
 });
 
-export const fieldIssue = z.object({
+export const fieldIssue = z.strictObject({
   path: z.string().describe('the field, written as in code: body.members[0].idNumber'),
   message: z.string().describe('what was expected (in the language of the error message)'),
 });
