@@ -5,6 +5,7 @@ import { createNotificationQueries } from './notifications.js';
 import { createQueries } from './queries.js';
 import { createOverdue } from './overdue.js';
 import { createReference } from './reference.js';
+import { createReports } from './reports.js';
 import { createTimerAdmin } from './timerAdmin.js';
 import { createAccounts } from './accounts.js';
 import { createTimeSettings } from './timeSettings.js';
@@ -14,7 +15,7 @@ import { createWorklist } from './worklist.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
-  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), accounts: createAccounts(deps), deps };
+  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), accounts: createAccounts(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;

@@ -1,0 +1,34 @@
+CREATE TABLE "report_approvals" (
+	"village_code" varchar(12) NOT NULL,
+	"submitted_on" varchar(10) NOT NULL,
+	"approved_on" varchar(10) NOT NULL,
+	"n" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "report_approvals_pk" PRIMARY KEY("village_code","submitted_on","approved_on")
+);
+--> statement-breakpoint
+CREATE TABLE "report_case_counts" (
+	"village_code" varchar(12) NOT NULL,
+	"state" text NOT NULL,
+	"placement_mode" text DEFAULT '' NOT NULL,
+	"households" integer DEFAULT 0 NOT NULL,
+	"people" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "report_case_counts_pk" PRIMARY KEY("village_code","state","placement_mode")
+);
+--> statement-breakpoint
+CREATE TABLE "report_category_counts" (
+	"village_code" varchar(12) NOT NULL,
+	"state" text NOT NULL,
+	"category" text NOT NULL,
+	"people" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "report_category_counts_pk" PRIMARY KEY("village_code","state","category")
+);
+--> statement-breakpoint
+CREATE TABLE "report_flows" (
+	"village_code" varchar(12) NOT NULL,
+	"month" varchar(7) NOT NULL,
+	"flow" text NOT NULL,
+	"n" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "report_flows_pk" PRIMARY KEY("village_code","month","flow"),
+	CONSTRAINT "report_flows_flow_check" CHECK ("report_flows"."flow" in ('survey', 'approval', 'placement', 'exit')),
+	CONSTRAINT "report_flows_month_check" CHECK ("report_flows"."month" ~ '^[0-9]{4}-[0-9]{2}$')
+);
