@@ -32,3 +32,14 @@ CREATE TABLE "report_flows" (
 	CONSTRAINT "report_flows_flow_check" CHECK ("report_flows"."flow" in ('survey', 'approval', 'placement', 'exit')),
 	CONSTRAINT "report_flows_month_check" CHECK ("report_flows"."month" ~ '^[0-9]{4}-[0-9]{2}$')
 );
+--> statement-breakpoint
+CREATE TABLE "report_revisits" (
+	"village_code" varchar(12) NOT NULL,
+	"month" varchar(7) NOT NULL,
+	"on_time" integer DEFAULT 0 NOT NULL,
+	"late" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "report_revisits_pk" PRIMARY KEY("village_code","month")
+);
+--> statement-breakpoint
+ALTER TABLE "revisits" ADD COLUMN "due_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "cases_household_idx" ON "cases" USING btree ("household_id");

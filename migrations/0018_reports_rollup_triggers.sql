@@ -128,6 +128,29 @@ CREATE TRIGGER "report_audit_rollup"
   AFTER INSERT ON "audit_records"
   FOR EACH ROW EXECUTE FUNCTION "report_audit_rollup"();
 --> statement-breakpoint
+-- Revisits on time or late by village and month: on time when the visit's China date is before the China date
+-- its deadline (due_at, the start of the day after the due date) falls on. A revisit without due_at counts neither.
+CREATE FUNCTION "report_revisits_rollup"() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_village varchar(12);
+BEGIN
+  IF NEW.due_at IS NULL THEN
+    RETURN NULL;
+  END IF;
+  SELECT c.village_code INTO v_village FROM cases c WHERE c.id = NEW.case_id;
+  INSERT INTO report_revisits AS r (village_code, month, on_time, late)
+  VALUES (v_village, to_char(NEW.date, 'YYYY-MM'),
+    (NEW.date < (NEW.due_at AT TIME ZONE 'Asia/Shanghai')::date)::int, (NEW.date >= (NEW.due_at AT TIME ZONE 'Asia/Shanghai')::date)::int)
+  ON CONFLICT (village_code, month) DO UPDATE SET on_time = r.on_time + excluded.on_time, late = r.late + excluded.late;
+  RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "report_revisits_rollup"
+  AFTER INSERT ON "revisits"
+  FOR EACH ROW EXECUTE FUNCTION "report_revisits_rollup"();
+--> statement-breakpoint
 -- Backfill from the rows already there (the same definitions as src/db/reportRollup.ts).
 INSERT INTO report_case_counts (village_code, state, placement_mode, households, people)
 SELECT c.village_code, c.state, coalesce(c.placement_mode, ''), count(*)::int,
@@ -157,3 +180,9 @@ CROSS JOIN LATERAL (SELECT max(b.at) AS at FROM audit_records b
   WHERE b.case_id = a.case_id AND b.seq < a.seq AND b.event_type IN ('SUBMIT_SURVEY', 'REQUEST_REASSESSMENT')) s
 WHERE a.state_after = 'awaitingPlacement' AND a.state_before LIKE 'publicity%' AND s.at IS NOT NULL
 GROUP BY 1, 2, 3;
+--> statement-breakpoint
+INSERT INTO report_revisits (village_code, month, on_time, late)
+SELECT c.village_code, to_char(r.date, 'YYYY-MM'), count(*) FILTER (WHERE r.date < (r.due_at AT TIME ZONE 'Asia/Shanghai')::date)::int,
+  count(*) FILTER (WHERE r.date >= (r.due_at AT TIME ZONE 'Asia/Shanghai')::date)::int
+FROM revisits r JOIN cases c ON c.id = r.case_id WHERE r.due_at IS NOT NULL
+GROUP BY 1, 2;

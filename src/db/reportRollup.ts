@@ -75,43 +75,24 @@ export async function readApprovals(tx: Db | Tx, q: { prefix: string; fromDate: 
   }));
 }
 
-export interface RevisitFact {
-  villageCode: string;
-  placementMode: string;
-  date: string;
-  /** The revisit before it under the same placement, or null for the first one after placement. */
-  previousDate: string | null;
-  placementStart: string;
-}
-
-/**
- * Revisits made under each case's current placement (dated on or after its start), under a prefix, dated within
- * from..to; each with the previous one of the same case, so the due date it answered can be computed.
- */
-export async function readRevisitFacts(tx: Db | Tx, q: { prefix: string; fromDate: string; toDate: string }): Promise<RevisitFact[]> {
-  const found = await tx.execute(sql`select village_code, placement_mode, d, prev, start from (
-      select c.village_code, r.placement_mode, r.date::text as d,
-        lag(r.date::text) over (partition by r.case_id order by r.date, r.id) as prev,
-        c.snapshot->'context'->'placement'->>'startDate' as start
-      from cases c join revisits r on r.case_id = c.id
-      where ${villageRange(sql`c.village_code`, q.prefix)} and c.placement_mode is not null
-        and r.date >= (c.snapshot->'context'->'placement'->>'startDate')::date
-        and r.date <= ${q.toDate}::date
-    ) x where d >= ${q.fromDate}`);
-  return rows<Record<string, unknown>>(found).map((r) => ({
-    villageCode: String(r.village_code),
-    placementMode: String(r.placement_mode),
-    date: String(r.d),
-    previousDate: r.prev === null || r.prev === undefined ? null : String(r.prev),
-    placementStart: String(r.start),
-  }));
+/** Revisits on time and late by village, months from..to (the visit's month). */
+export async function readRevisitCounts(tx: Db | Tx, q: { prefix: string; fromMonth: string; toMonth: string }): Promise<{ villageCode: string; onTime: number; late: number }[]> {
+  const found = await tx.execute(sql`select village_code, sum(on_time)::int as on_time, sum(late)::int as late from report_revisits
+    where ${villageRange(sql`village_code`, q.prefix)} and month between ${q.fromMonth} and ${q.toMonth}
+    group by 1`);
+  return rows<Record<string, unknown>>(found).map((r) => ({ villageCode: String(r.village_code), onTime: Number(r.on_time), late: Number(r.late) }));
 }
 
 /** Open placed cases whose revisit is overdue now, by village (a missed revisit). */
 export async function readMissedRevisits(tx: Db | Tx, q: { prefix: string; now: Date }): Promise<{ villageCode: string; n: number }[]> {
+  // Written for cases_overdue_county_idx (county, deadline_at) INCLUDE (deadline_key, village_code, …): the city's
+  // overdue entries, index only.
+  const lo = q.prefix.slice(0, 6).padEnd(6, '0');
+  const hi = q.prefix.slice(0, 6).padEnd(6, '9');
   const found = await tx.execute(sql`select c.village_code, count(*)::int as n from cases c
-    where ${villageRange(sql`c.village_code`, q.prefix)} and not c.closed and c.deadline_at is not null
-      and c.deadline_key = 'revisit' and c.deadline_at < ${q.now.toISOString()}::timestamptz
+    where not c.closed and c.deadline_at is not null and c.county_code between ${lo} and ${hi}
+      and c.deadline_at < ${q.now.toISOString()}::timestamptz and c.deadline_key = 'revisit'
+      and ${villageRange(sql`c.village_code`, q.prefix)}
     group by 1`);
   return rows<Record<string, unknown>>(found).map((r) => ({ villageCode: String(r.village_code), n: Number(r.n) }));
 }
@@ -125,7 +106,7 @@ const FLOW_OF = sql.raw(`case
     when a.state_after = 'exited' and a.state_before is distinct from 'exited' then 'exit' end`);
 
 /** What each rollup table must hold, recounted from cases, members and the audit trail (slow: tests, rebuilds). */
-export const ROLLUP_DEFINITIONS: Record<'report_case_counts' | 'report_category_counts' | 'report_flows' | 'report_approvals', { columns: string; select: SQL }> = {
+export const ROLLUP_DEFINITIONS: Record<'report_case_counts' | 'report_category_counts' | 'report_flows' | 'report_approvals' | 'report_revisits', { columns: string; select: SQL }> = {
   report_case_counts: {
     columns: 'village_code, state, placement_mode, households, people',
     select: sql`select c.village_code, c.state, coalesce(c.placement_mode, '') as placement_mode, count(*)::int as households,
@@ -154,6 +135,13 @@ export const ROLLUP_DEFINITIONS: Record<'report_case_counts' | 'report_category_
       where a.state_after = 'awaitingPlacement' and a.state_before like 'publicity%' and s.at is not null
       group by 1, 2, 3`,
   },
+  report_revisits: {
+    columns: 'village_code, month, on_time, late',
+    select: sql`select c.village_code, to_char(r.date, 'YYYY-MM') as month,
+        count(*) filter (where r.date < (r.due_at at time zone 'Asia/Shanghai')::date)::int as on_time,
+        count(*) filter (where r.date >= (r.due_at at time zone 'Asia/Shanghai')::date)::int as late
+      from revisits r join cases c on c.id = r.case_id where r.due_at is not null group by 1, 2`,
+  },
 };
 
 export type RollupTable = keyof typeof ROLLUP_DEFINITIONS;
@@ -165,7 +153,7 @@ export type RollupTable = keyof typeof ROLLUP_DEFINITIONS;
 export async function rollupDifferences(tx: Db | Tx, table: RollupTable): Promise<{ key: string; stored: string | null; expected: string | null }[]> {
   const def = ROLLUP_DEFINITIONS[table];
   const cols = def.columns.split(', ');
-  const keys = cols.slice(0, -(table === 'report_case_counts' ? 2 : 1));
+  const keys = cols.slice(0, -(table === 'report_case_counts' || table === 'report_revisits' ? 2 : 1));
   const values = cols.slice(keys.length);
   const nonzero = values.map((v) => `${v} <> 0`).join(' or ');
   const keyExpr = keys.map((k) => `coalesce(s.${k}, e.${k})::text`).join(` || '|' || `);

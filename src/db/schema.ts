@@ -304,6 +304,9 @@ export const cases = pgTable(
     index('cases_county_state_idx').on(t.countyCode, t.state),
     index('cases_state_deadline_idx').on(t.state, t.deadlineAt),
     index('cases_village_idx').on(t.villageCode),
+    // Every case of a household, open or closed: the report rollups' members trigger (migration 0018) finds the
+    // cases a member counts for by it.
+    index('cases_household_idx').on(t.householdId),
     index('cases_county_id_idx').on(t.countyCode, t.id),
     index('cases_facility_open_idx').on(t.facilityId).where(sql`not ${t.closed}`),
     index('cases_guardian_open_idx').on(t.guardianId).where(sql`not ${t.closed}`),

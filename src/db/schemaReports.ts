@@ -79,4 +79,16 @@ export const reportApprovals = pgTable(
   ],
 );
 
+/** Revisits by village and month of the visit (China date), on time (made before the deadline it answered) or late. */
+export const reportRevisits = pgTable(
+  'report_revisits',
+  {
+    villageCode: varchar('village_code', { length: 12 }).notNull(),
+    month: varchar('month', { length: 7 }).notNull(),
+    onTime: integer('on_time').notNull().default(0),
+    late: integer('late').notNull().default(0),
+  },
+  (t) => [primaryKey({ name: 'report_revisits_pk', columns: [t.villageCode, t.month] })],
+);
+
 export type ReportCaseCountRow = typeof reportCaseCounts.$inferSelect;

@@ -14,14 +14,14 @@ import {
   readCategoryCounts,
   readFlows,
   readMissedRevisits,
-  readRevisitFacts,
+  readRevisitCounts,
 } from '../db/index.js';
 import { countOverdue } from '../db/overdue.js';
 import { errors } from '../errors.js';
 import { deadlineKeyLabels, facilityTypeLabels } from '../labels.js';
 import { FLOW_LABELS, monthEnd, monthsBetween, percentile, REPORT_TITLES, reportReaders, type Flow, type ReportName } from '../reports/catalogue.js';
 import type { ReportColumn, ReportTable } from '../reports/table.js';
-import { addMonths, chinaDateOf } from '../time/calendar.js';
+import { addCalendarDays, addMonths, chinaDateOf } from '../time/calendar.js';
 import { narrowRegion } from './overdue.js';
 import { byCategory, byPlacement, byRegion, byState, type TableBody } from './reportTables.js';
 import type { EngineDeps, Principal } from './types.js';
@@ -141,15 +141,20 @@ export function createReports(deps: EngineDeps) {
       readApprovals(db, { prefix: scope, fromDate: `${p.from}-01`, toDate: monthEnd(p.to) }),
       regionNames(scope.slice(0, 6)),
     ]);
-    const days = new Map<string, number>(); // one count per distinct pair of dates
+    // Working days between two dates as a difference of running counts over the dates involved (the calendar's
+    // own isWorkingDay per day, once per day, not once per pair).
+    const dates = found.flatMap((r) => [r.submittedOn, r.approvedOn]).sort();
+    const running = new Map<string, number>();
+    if (dates.length > 0) {
+      let n = 0;
+      for (let d = dates[0]; d <= dates.at(-1)!; d = addCalendarDays(d, 1)) {
+        if (deps.calendar.isWorkingDay(d)) n += 1;
+        running.set(d, n);
+      }
+    }
     const byCounty = new Map<string, { value: number; n: number }[]>();
     for (const r of found) {
-      const key = `${r.submittedOn} ${r.approvedOn}`;
-      let d = days.get(key);
-      if (d === undefined) {
-        d = deps.calendar.workingDaysBetween(new Date(`${r.submittedOn}T04:00:00Z`), new Date(`${r.approvedOn}T04:00:00Z`));
-        days.set(key, d);
-      }
+      const d = running.get(r.approvedOn)! - running.get(r.submittedOn)!;
       const list = byCounty.get(r.countyCode) ?? [];
       list.push({ value: d, n: r.n });
       byCounty.set(r.countyCode, list);
@@ -186,23 +191,22 @@ export function createReports(deps: EngineDeps) {
   }
 
   /**
-   * Revisit compliance per village over a period: each revisit dated in it is on time when made by the due date
-   * it answered (the previous revisit, or the placement's start, plus the mode's interval from the deadline
-   * policy in effect for the village), late otherwise; a revisit overdue now and not yet made is missed.
+   * Revisit compliance per village over a period: a revisit made before the deadline it answered (the previous
+   * revisit, or the placement's start, plus the mode's interval of the deadline policy) is on time, one made
+   * after it late (both counted in the visit's month, from the report_revisits rollup); a revisit overdue now and
+   * not yet made is missed.
    */
   async function revisits(scope: string, p: { from: string; to: string }): Promise<TableBody> {
-    const [facts, missed, nameOf] = await Promise.all([
-      readRevisitFacts(db, { prefix: scope, fromDate: `${p.from}-01`, toDate: monthEnd(p.to) }),
+    const [made, missed, nameOf] = await Promise.all([
+      readRevisitCounts(db, { prefix: scope, fromMonth: p.from, toMonth: p.to }),
       readMissedRevisits(db, { prefix: scope, now: clock.now() }),
       regionNames(scope),
     ]);
     const by = new Map<string, { onTime: number; late: number; missed: number }>();
     const of = (v: string) => by.get(v) ?? (by.set(v, { onTime: 0, late: 0, missed: 0 }), by.get(v)!);
-    for (const f of facts) {
-      const months = deps.deadlinePolicy.for(f.villageCode)[`revisit.${f.placementMode}`]?.amount ?? (f.placementMode === 'dispersed_care' ? 1 : 3);
-      const due = addMonths(f.previousDate ?? f.placementStart, months);
-      if (f.date <= due) of(f.villageCode).onTime += 1;
-      else of(f.villageCode).late += 1;
+    for (const m of made) {
+      of(m.villageCode).onTime += m.onTime;
+      of(m.villageCode).late += m.late;
     }
     for (const m of missed) of(m.villageCode).missed += m.n;
     return {
