@@ -33,8 +33,8 @@ export function barChart(opts: { title: string; categories: string[]; series: Ba
   return render(
     {
       title: { text: plain(opts.title), left: 'center', textStyle: { fontSize: 15, fontFamily: FONT } },
-      legend: opts.series.length > 1 ? { top: 28, data: opts.series.map((s) => plain(s.name)) } : undefined,
-      grid: { left: opts.horizontal ? 110 : 50, right: 30, top: opts.series.length > 1 ? 64 : 44, bottom: 40 },
+      legend: opts.series.length > 1 ? { top: 36, data: opts.series.map((s) => plain(s.name)) } : undefined,
+      grid: { left: opts.horizontal ? 110 : 50, right: 30, top: opts.series.length > 1 ? 76 : 48, bottom: 40 },
       xAxis: opts.horizontal ? valueAxis : categoryAxis,
       yAxis: opts.horizontal ? { ...categoryAxis, inverse: true } : valueAxis,
       series: opts.series.map((s) => ({
@@ -56,8 +56,8 @@ export function lineChart(opts: { title: string; categories: string[]; series: B
   return render(
     {
       title: { text: plain(opts.title), left: 'center', textStyle: { fontSize: 15, fontFamily: FONT } },
-      legend: { top: 28, data: opts.series.map((s) => plain(s.name)) },
-      grid: { left: 50, right: 30, top: 64, bottom: 40 },
+      legend: { top: 36, data: opts.series.map((s) => plain(s.name)) },
+      grid: { left: 50, right: 30, top: 76, bottom: 40 },
       xAxis: { type: 'category', data: opts.categories.map(plain), boundaryGap: false },
       yAxis: { type: 'value', minInterval: 1 },
       series: opts.series.map((s) => ({ name: plain(s.name), type: 'line', data: s.data, symbolSize: 6 })),
