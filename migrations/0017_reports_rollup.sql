@@ -42,4 +42,5 @@ CREATE TABLE "report_revisits" (
 );
 --> statement-breakpoint
 ALTER TABLE "revisits" ADD COLUMN "due_at" timestamp with time zone;--> statement-breakpoint
-CREATE INDEX "cases_household_idx" ON "cases" USING btree ("household_id");
+CREATE INDEX "cases_household_idx" ON "cases" USING btree ("household_id");--> statement-breakpoint
+CREATE INDEX "cases_revisit_due_idx" ON "cases" USING btree ("county_code","deadline_at","village_code") WHERE not "cases"."closed" and "cases"."deadline_key" = 'revisit' and "cases"."deadline_at" is not null;

@@ -62,17 +62,25 @@ export async function readFlows(tx: Db | Tx, q: { prefix: string; fromMonth: str
   return rows<Record<string, unknown>>(found).map((r) => ({ month: String(r.month), flow: String(r.flow), n: Number(r.n) }));
 }
 
-/** Approvals by county and (submitted, approved) China dates under a prefix, approved within from..to (dates). */
-export async function readApprovals(tx: Db | Tx, q: { prefix: string; fromDate: string; toDate: string }): Promise<{ countyCode: string; submittedOn: string; approvedOn: string; n: number }[]> {
-  const found = await tx.execute(sql`select left(village_code, 6) as county_code, submitted_on, approved_on, sum(n)::int as n from report_approvals
-    where ${villageRange(sql`village_code`, q.prefix)} and approved_on between ${q.fromDate} and ${q.toDate}
-    group by 1, 2, 3`);
-  return rows<Record<string, unknown>>(found).map((r) => ({
-    countyCode: String(r.county_code),
-    submittedOn: String(r.submitted_on),
-    approvedOn: String(r.approved_on),
-    n: Number(r.n),
-  }));
+/**
+ * Approvals by county and working days from submission to approval, approved within from..to (dates). The working
+ * days come from `runningWorkdays`: for each date of the calendar range, the number of working days up to it (the
+ * engine counts them with src/time/calendar.ts), so a pair's working days are a difference of two lookups; the
+ * rule of what a working day is stays in the calendar. A submission before the range counts from its first date.
+ */
+export async function readApprovalDays(
+  tx: Db | Tx,
+  q: { prefix: string; fromDate: string; toDate: string; runningWorkdays: { d: string; n: number }[] },
+): Promise<{ countyCode: string; days: number; n: number }[]> {
+  const first = q.runningWorkdays[0]?.d ?? q.fromDate;
+  const found = await tx.execute(sql`with cal as (select d, n from jsonb_to_recordset(${JSON.stringify(q.runningWorkdays)}::jsonb) as x(d text, n int))
+    select left(r.village_code, 6) as county_code, ca.n - cs.n as days, sum(r.n)::int as n
+    from report_approvals r
+    join cal ca on ca.d = r.approved_on
+    join cal cs on cs.d = greatest(r.submitted_on, ${first})
+    where ${villageRange(sql`r.village_code`, q.prefix)} and r.approved_on between ${q.fromDate} and ${q.toDate}
+    group by 1, 2`);
+  return rows<Record<string, unknown>>(found).map((r) => ({ countyCode: String(r.county_code), days: Number(r.days), n: Number(r.n) }));
 }
 
 /** Revisits on time and late by village, months from..to (the visit's month). */
@@ -85,13 +93,13 @@ export async function readRevisitCounts(tx: Db | Tx, q: { prefix: string; fromMo
 
 /** Open placed cases whose revisit is overdue now, by village (a missed revisit). */
 export async function readMissedRevisits(tx: Db | Tx, q: { prefix: string; now: Date }): Promise<{ villageCode: string; n: number }[]> {
-  // Written for cases_overdue_county_idx (county, deadline_at) INCLUDE (deadline_key, village_code, …): the city's
-  // overdue entries, index only.
+  // Written for cases_revisit_due_idx (county, deadline_at, village) where not closed and deadline_key = 'revisit':
+  // the overdue revisits of the scope, index only.
   const lo = q.prefix.slice(0, 6).padEnd(6, '0');
   const hi = q.prefix.slice(0, 6).padEnd(6, '9');
   const found = await tx.execute(sql`select c.village_code, count(*)::int as n from cases c
-    where not c.closed and c.deadline_at is not null and c.county_code between ${lo} and ${hi}
-      and c.deadline_at < ${q.now.toISOString()}::timestamptz and c.deadline_key = 'revisit'
+    where not c.closed and c.deadline_key = 'revisit' and c.deadline_at is not null and c.county_code between ${lo} and ${hi}
+      and c.deadline_at < ${q.now.toISOString()}::timestamptz
       and ${villageRange(sql`c.village_code`, q.prefix)}
     group by 1`);
   return rows<Record<string, unknown>>(found).map((r) => ({ villageCode: String(r.village_code), n: Number(r.n) }));

@@ -9,7 +9,7 @@ import {
   facilityOccupancy,
   listFacilities,
   listRegions,
-  readApprovals,
+  readApprovalDays,
   readCaseCounts,
   readCategoryCounts,
   readFlows,
@@ -137,26 +137,21 @@ export function createReports(deps: EngineDeps) {
 
   /** Survey submitted → approved, in working days, per county: median, p90 and the share over the county's limit. */
   async function approvalTime(scope: string, p: { from: string; to: string }): Promise<TableBody> {
-    const [found, nameOf] = await Promise.all([
-      readApprovals(db, { prefix: scope, fromDate: `${p.from}-01`, toDate: monthEnd(p.to) }),
-      regionNames(scope.slice(0, 6)),
-    ]);
-    // Working days between two dates as a difference of running counts over the dates involved (the calendar's
-    // own isWorkingDay per day, once per day, not once per pair).
-    const dates = found.flatMap((r) => [r.submittedOn, r.approvedOn]).sort();
-    const running = new Map<string, number>();
-    if (dates.length > 0) {
-      let n = 0;
-      for (let d = dates[0]; d <= dates.at(-1)!; d = addCalendarDays(d, 1)) {
-        if (deps.calendar.isWorkingDay(d)) n += 1;
-        running.set(d, n);
-      }
+    // Running working-day counts over the dates involved (three years before the period to its end), from the
+    // calendar's own isWorkingDay; the database turns each (submitted, approved) pair into their difference.
+    const fromDate = `${p.from}-01`;
+    const toDate = monthEnd(p.to);
+    const runningWorkdays: { d: string; n: number }[] = [];
+    let n = 0;
+    for (let d = addMonths(fromDate, -36); d <= toDate; d = addCalendarDays(d, 1)) {
+      if (deps.calendar.isWorkingDay(d)) n += 1;
+      runningWorkdays.push({ d, n });
     }
+    const [found, nameOf] = await Promise.all([readApprovalDays(db, { prefix: scope, fromDate, toDate, runningWorkdays }), regionNames(scope.slice(0, 6))]);
     const byCounty = new Map<string, { value: number; n: number }[]>();
     for (const r of found) {
-      const d = running.get(r.approvedOn)! - running.get(r.submittedOn)!;
       const list = byCounty.get(r.countyCode) ?? [];
-      list.push({ value: d, n: r.n });
+      list.push({ value: r.days, n: r.n });
       byCounty.set(r.countyCode, list);
     }
     const rows = [...byCounty].sort(([a], [b]) => a.localeCompare(b)).map(([county, dist]) => {
