@@ -26,6 +26,7 @@ import type { DemoClock } from '../time/clock.js';
 import { surveyPages } from './routes/survey.js';
 import { revisitPages } from './routes/revisits.js';
 import { supervisePages } from './routes/supervise.js';
+import { reportPages } from './routes/reports.js';
 import { notificationPages } from './routes/notifications.js';
 import { adminPages } from './routes/admin.js';
 import { adminUserPages } from './routes/adminUsers.js';
@@ -88,6 +89,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await surveyPages(scope, ctx);
       await revisitPages(scope, ctx);
       await supervisePages(scope, ctx);
+      await reportPages(scope, ctx);
       await notificationPages(scope, ctx);
       await adminPages(scope, ctx);
       await adminUserPages(scope, ctx);

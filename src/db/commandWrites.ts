@@ -70,6 +70,8 @@ export interface RevisitWrite {
   reassessmentNeeded: boolean;
   placementMode: string;
   recordedAt: Date;
+  /** The revisit deadline the visit answers (the case's deadline while it was due), if any. */
+  dueAt: Date | null;
 }
 
 export interface IdempotencyWrite {
@@ -283,9 +285,9 @@ export function caseWriteBatch(w: CaseWrite): CaseWriteBatch {
   if (w.revisit) {
     const r = w.revisit;
     out.push({
-      text: `insert into revisits (case_id, date, visitor_id, living_conditions, health, problems, reassessment_needed, placement_mode, recorded_at)
-        values ($1::uuid, $2::text::date, $3::text, $4::text, $5::text, $6::text, $7::text::boolean, $8::text, $9::text::timestamptz)`,
-      params: [w.caseId, r.date, r.visitorId, r.livingConditions, r.health, r.problems, String(r.reassessmentNeeded), r.placementMode, r.recordedAt.toISOString()],
+      text: `insert into revisits (case_id, date, visitor_id, living_conditions, health, problems, reassessment_needed, placement_mode, recorded_at, due_at)
+        values ($1::uuid, $2::text::date, $3::text, $4::text, $5::text, $6::text, $7::text::boolean, $8::text, $9::text::timestamptz, $10::text::timestamptz)`,
+      params: [w.caseId, r.date, r.visitorId, r.livingConditions, r.health, r.problems, String(r.reassessmentNeeded), r.placementMode, r.recordedAt.toISOString(), iso(r.dueAt)],
     });
   }
   if (w.idempotency) {

@@ -26,3 +26,4 @@ export * from './open.js';
 export * from './checkpoints.js';
 export * from './caseSearch.js';
 export * from './opsCounts.js';
+export * from './reportRollup.js';

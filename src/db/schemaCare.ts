@@ -53,6 +53,9 @@ export const revisits = pgTable(
     // The placement the visit was made under (mode and facility or guardian at the time).
     placementMode: text('placement_mode').notNull(),
     recordedAt: tstz('recorded_at').notNull(),
+    // The revisit deadline the visit answered (cases.deadline_at while it was due): on time when made before it.
+    // Null for revisits recorded before the column existed (reports count those neither on time nor late).
+    dueAt: tstz('due_at'),
   },
   (t) => [index('revisits_case_idx').on(t.caseId, t.date)],
 );

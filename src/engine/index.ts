@@ -5,6 +5,7 @@ import { createNotificationQueries } from './notifications.js';
 import { createQueries } from './queries.js';
 import { createOverdue } from './overdue.js';
 import { createReference } from './reference.js';
+import { createReports } from './reports.js';
 import { createTimerAdmin } from './timerAdmin.js';
 import { createAccounts } from './accounts.js';
 import { createTimeSettings } from './timeSettings.js';
@@ -17,7 +18,7 @@ export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
   /** The shared counts /metrics reports (timers due and failed, the webhook outbox), as of the engine's clock. */
   const operationalCounts = () => readOperationalCounts(deps.db, deps.clock.now());
-  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), accounts: createAccounts(deps), deps };
+  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), accounts: createAccounts(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;

@@ -40,6 +40,11 @@ describe(`migrations (${testDbKind()})`, () => {
       'notifications',
       'rate_limit_hits',
       'regions',
+      'report_approvals',
+      'report_case_counts',
+      'report_category_counts',
+      'report_flows',
+      'report_revisits',
       'resident_enrolments',
       'revisits',
       'security_log',
@@ -70,7 +75,8 @@ describe(`migrations (${testDbKind()})`, () => {
         sql`select tgname from pg_trigger where tgrelid = 'audit_records'::regclass and not tgisinternal order by tgname`,
       ),
     ).map((r) => r.tgname);
-    expect(triggers).toEqual(['audit_records_append_only', 'audit_records_no_truncate']);
+    // …and the report rollups' trigger (migration 0018), which only reads the new record.
+    expect(triggers).toEqual(['audit_records_append_only', 'audit_records_no_truncate', 'report_audit_rollup']);
     const securityLog = rows<{ tgname: string }>(
       await t.db.execute(sql`select tgname from pg_trigger where tgrelid = 'security_log'::regclass and not tgisinternal order by tgname`),
     ).map((r) => r.tgname);

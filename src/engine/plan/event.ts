@@ -162,6 +162,7 @@ export function planEvent(load: EventLoad, req: EventRequest, ctx: PlanContext):
           date: event.date, visitorId: event.actor.id, livingConditions: event.livingConditions, health: event.health,
           problems: event.problems ?? '', reassessmentNeeded: event.reassessmentNeeded,
           placementMode: next.context.placement?.mode ?? 'unknown', recordedAt: at,
+          dueAt: row.deadlineKey === 'revisit' ? row.deadlineAt : null,
         }
       : null;
 
