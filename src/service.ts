@@ -16,6 +16,7 @@ import { notificationRoutes } from './http/routes/notifications.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { timerRoutes } from './http/routes/timers.js';
 import { overdueRoutes } from './http/routes/overdue.js';
+import { exportRoutes } from './http/routes/exports.js';
 import { timeSettingsRoutes } from './http/routes/timeSettings.js';
 import { authRoutes } from './http/routes/auth.js';
 import { registerConsole } from './console/index.js';
@@ -72,6 +73,7 @@ export function createService(deps: ServiceDeps) {
       await referenceRoutes(engine)(api);
       await careRoutes(engine)(api);
       await overdueRoutes(engine)(api);
+      await exportRoutes(engine)(api);
       await timeSettingsRoutes(engine)(api);
       await notificationRoutes(engine)(api);
       await webhookRoutes(engine)(api);

@@ -11,10 +11,11 @@ import { createTimeSettings } from './timeSettings.js';
 import type { EngineDeps } from './types.js';
 import { createWebhookCommands } from './webhooks.js';
 import { createWorklist } from './worklist.js';
+import { createExports } from './exports.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
-  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), accounts: createAccounts(deps), deps };
+  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), accounts: createAccounts(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;
