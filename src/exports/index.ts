@@ -4,7 +4,7 @@
  * src/http/sendTable.ts sends them and records the export.
  */
 import type { Writable } from 'node:stream';
-import type { ReportTable } from '../reports/table.js';
+import type { ReportRow, ReportTable } from '../reports/table.js';
 import { writeCsv } from './csv.js';
 import { writeXlsx, type SheetMeta } from './xlsx.js';
 
@@ -21,14 +21,15 @@ export { escapeText } from './cells.js';
 export { HEADER_ROW } from './xlsx.js';
 
 /** Write `table` to `out` in `format`; resolves with the number of data rows once the last byte is handed on. */
-export async function exportReport(table: ReportTable, format: ExportFormat, out: Writable, meta: SheetMeta = {}): Promise<{ rowCount: number }> {
-  const result = format === 'xlsx' ? await writeXlsx(table, out, meta) : await writeCsv(table, out);
+export async function exportReport<Row extends ReportRow>(table: ReportTable<Row>, format: ExportFormat, out: Writable, meta: SheetMeta = {}): Promise<{ rowCount: number }> {
+  const t = table as unknown as ReportTable;
+  const result = format === 'xlsx' ? await writeXlsx(t, out, meta) : await writeCsv(t, out);
   if (format === 'csv') out.end();
   return result;
 }
 
 /** The download's file name: the table id, the scope and the China date, e.g. roster-411282108-20260302.xlsx. */
-export function exportFileName(table: Pick<ReportTable, 'id' | 'scope' | 'generatedAt'>, format: ExportFormat): string {
+export function exportFileName(table: { id: string; scope: string; generatedAt: Date }, format: ExportFormat): string {
   const day = new Date(table.generatedAt.getTime() + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '');
   const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
   return `${safe(table.id)}-${safe(table.scope)}-${day}.${format}`;

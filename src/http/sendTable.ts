@@ -48,12 +48,12 @@ export function formatOf(fromPath: ExportFormat | undefined, fromQuery: ExportFo
   return format;
 }
 
-export function sendTable(reply: FastifyReply, table: ReportTable, format: ExportFormat, meta: SendTableMeta): FastifyReply {
+export function sendTable<Row extends ReportRow>(reply: FastifyReply, table: ReportTable<Row>, format: ExportFormat, meta: SendTableMeta): FastifyReply {
   let rowCount = 0;
   let allRead!: () => void;
   const rowsDone = new Promise<void>((resolve) => (allRead = resolve));
   async function* counted(): AsyncGenerator<ReportRow> {
-    for await (const row of rowsOf(table)) {
+    for await (const row of rowsOf(table as unknown as ReportTable)) {
       rowCount++;
       yield row;
     }
@@ -89,7 +89,7 @@ export function sendTable(reply: FastifyReply, table: ReportTable, format: Expor
   });
 
   const sink: PassThrough | Transform = body;
-  exportReport({ ...table, rows: counted() }, format, sink, { scopeLabel: meta.scopeLabel, note: meta.note }).catch((err) => {
+  exportReport({ ...(table as unknown as ReportTable), rows: counted() }, format, sink, { scopeLabel: meta.scopeLabel, note: meta.note }).catch((err) => {
     if (body.destroyed) return; // the reader went away: recorded as aborted
     meta.request.log.error({ err }, 'export failed');
     void record('failed').catch(() => {});
