@@ -67,12 +67,13 @@ export interface RosterRow {
 export interface RosterCursor {
   villageCode: string;
   caseNumber: string;
-  position: number;
 }
 
 /**
- * One batch of the 花名册: every member of the open placed cases (state `active…`) in a region, by village,
- * case number and member position.
+ * One batch of the 花名册: every member of `limit` open placed cases (state `active…`) in a region, by village,
+ * case number and member position; a case's members are never split between batches. The keyset walks the
+ * cases by (village code, case number): the village index gives the village order and each batch starts at its
+ * cursor's village, so a batch costs the same at the end of a county as at its start.
  */
 export async function rosterBatch(tx: Db | Tx, q: { regionPrefix: string; after: RosterCursor | null; limit: number }): Promise<RosterRow[]> {
   checkBatch(q.limit);
@@ -84,8 +85,15 @@ export async function rosterBatch(tx: Db | Tx, q: { regionPrefix: string; after:
   ];
   if (q.after) {
     const a = q.after;
-    conditions.push(sql`(${cases.villageCode}, ${cases.caseNumber}, ${members.position}) > (${a.villageCode}, ${a.caseNumber}, ${a.position})`);
+    conditions.push(sql`${cases.villageCode} >= ${a.villageCode}`, sql`(${cases.villageCode}, ${cases.caseNumber}) > (${a.villageCode}, ${a.caseNumber})`);
   }
+  const page = await tx
+    .select({ id: cases.id })
+    .from(cases)
+    .where(and(...conditions))
+    .orderBy(asc(cases.villageCode), asc(cases.caseNumber))
+    .limit(q.limit);
+  if (page.length === 0) return [];
   const placement = sql`${cases.snapshot}->'context'->'placement'`;
   const found = await tx
     .select({
@@ -112,9 +120,8 @@ export async function rosterBatch(tx: Db | Tx, q: { regionPrefix: string; after:
     .innerJoin(members, eq(members.householdId, cases.householdId))
     .leftJoin(facilities, eq(facilities.id, cases.facilityId))
     .leftJoin(guardians, eq(guardians.id, cases.guardianId))
-    .where(and(...conditions))
-    .orderBy(asc(cases.villageCode), asc(cases.caseNumber), asc(members.position))
-    .limit(q.limit);
+    .where(inArray(cases.id, page.map((r) => r.id)))
+    .orderBy(asc(cases.villageCode), asc(cases.caseNumber), asc(members.position));
   return found as RosterRow[];
 }
 

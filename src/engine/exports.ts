@@ -35,6 +35,8 @@ import { maskAddressDigits, searchDigits, worklistQueryFor, type WorklistFilters
 
 /** Rows per database batch. */
 export const EXPORT_BATCH = 1000;
+/** Cases per roster batch (each with all its members). */
+const ROSTER_CASES_PER_BATCH = 1000;
 
 /** Who may read the export log: the people who answer for what leaves the office. */
 export const exportLogReaders: readonly Role[] = ['admin', 'supervisor'];
@@ -232,9 +234,19 @@ export function createExports(deps: EngineDeps) {
     const region = narrowRegion(principal.region, q.region);
     const scope = region ?? principal.region;
     const showIds = seesIdentity(principal);
-    const rows = region === null
-      ? []
-      : batches<RosterRow, RosterCursor>((after, size) => rosterBatch(db, { regionPrefix: region, after, limit: size }), (r) => ({ villageCode: r.villageCode, caseNumber: r.caseNumber, position: r.position }));
+    // Batches of cases (their members come whole): a batch ends where the last case's members end.
+    async function* rosterRows(): AsyncGenerator<RosterRow> {
+      if (region === null) return;
+      let after: RosterCursor | null = null;
+      for (;;) {
+        const batch = await rosterBatch(db, { regionPrefix: region, after, limit: ROSTER_CASES_PER_BATCH });
+        yield* batch;
+        const last = batch.at(-1);
+        if (!last || new Set(batch.map((r) => r.caseId)).size < ROSTER_CASES_PER_BATCH) return;
+        after = { villageCode: last.villageCode, caseNumber: last.caseNumber };
+      }
+    }
+    const rows = rosterRows();
     async function* shaped() {
       for await (const r of rows) {
         const mode = r.placementMode as keyof typeof placementModeLabels | null;

@@ -1,6 +1,5 @@
 // Rows of a table as one async stream, whether the table holds an array (a report) or an async iterable (a long
 // list read from the database in batches), and a writer that waits when the reader is slower than the writer.
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { ReportRow, ReportTable } from '../reports/table.js';
 
@@ -45,7 +44,16 @@ export async function write(out: Writable, chunk: string | Buffer): Promise<void
 export async function drained(out: Writable): Promise<void> {
   if (out.destroyed) throw new Error('the export stream was closed');
   if (!out.writableNeedDrain) return;
-  await Promise.race([once(out, 'drain'), once(out, 'close').then(() => {
-    throw new Error('the export stream was closed');
-  })]);
+  await new Promise<void>((resolve, reject) => {
+    const done = (error?: Error) => {
+      out.off('drain', onDrain);
+      out.off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('the export stream was closed'));
+    out.on('drain', onDrain);
+    out.on('close', onClose);
+  });
 }

@@ -202,6 +202,13 @@ describe('the work list and the overdue list', () => {
     expect(rows.map((x) => x['案件编号'])).toEqual([...api].sort());
     expect(rows[0]).toMatchObject({ 村: '明山村', 状态: '定期回访中', 安置方式: expect.any(String) });
     expect(rows[0]['立案时间']).toBeInstanceOf(Date);
+    // The whole county: more rows than one database batch (1,000), each case once, in case-number order.
+    const total = (await svc.as('supervisor', 'GET', '/worklist?view=all&pageSize=1')).body.total as number;
+    expect(total).toBeGreaterThan(1000);
+    const county = records(await sheetOf((await download('supervisor', '/exports/worklist.xlsx')).bytes)).map((x) => String(x['案件编号']));
+    expect(county).toHaveLength(total);
+    expect(new Set(county).size).toBe(total);
+    expect(county).toEqual([...county].sort());
     // A search by name: the same cases, and the record keeps only that a search was used.
     const byName = records(await sheetOf((await download('supervisor', `/exports/worklist.xlsx?view=all&q=${encodeURIComponent('李奶奶')}`)).bytes));
     expect(byName.map((x) => x['户主'])).toEqual(['李奶奶, 大']);
