@@ -24,7 +24,7 @@ export async function worklistExportBatch(
   q: Omit<WorklistQuery, 'offset' | 'limit'>,
   afterCaseNumber: string | null,
   limit: number,
-): Promise<WorklistRow[]> {
+): Promise<WorklistExportRow[]> {
   checkBatch(limit);
   if (q.states && q.states.length === 0) return [];
   const conditions: (SQL | undefined)[] = [worklistWhere(tx, q)];
@@ -34,15 +34,19 @@ export async function worklistExportBatch(
     const county = q.jurisdictionPrefix.slice(0, 6);
     conditions.push(sql`${cases.caseNumber} >= ${`${county}-`}`, sql`${cases.caseNumber} < ${`${county}.`}`);
   }
+  // Only what the export shows: fewer columns to send and parse than a page of GET /worklist.
+  const { caseNumber, state, reviewLevel, deadlineKey, deadlineAt, placementMode, openedAt, address, headName, villageName, townshipName } = worklistColumns;
   const found = await tx
-    .select(worklistColumns)
+    .select({ caseNumber, state, reviewLevel, deadlineKey, deadlineAt, placementMode, openedAt, address, headName, villageName, townshipName })
     .from(cases)
     .innerJoin(households, eq(households.id, cases.householdId))
     .where(and(...conditions))
     .orderBy(asc(cases.caseNumber))
     .limit(limit);
-  return found as WorklistRow[];
+  return found;
 }
+
+export type WorklistExportRow = Pick<WorklistRow, 'caseNumber' | 'state' | 'reviewLevel' | 'deadlineKey' | 'deadlineAt' | 'placementMode' | 'openedAt' | 'address' | 'headName' | 'villageName' | 'townshipName'>;
 
 export interface RosterRow {
   caseId: string;
@@ -87,21 +91,33 @@ export async function rosterBatch(tx: Db | Tx, q: { regionPrefix: string; after:
     const a = q.after;
     conditions.push(sql`${cases.villageCode} >= ${a.villageCode}`, sql`(${cases.villageCode}, ${cases.caseNumber}) > (${a.villageCode}, ${a.caseNumber})`);
   }
-  const page = await tx
-    .select({ id: cases.id })
+  // The batch's cases first (a LIMIT over the cases alone, carrying what the rows need of them), then their
+  // members: one statement, and the cases table is read once.
+  const page = tx
+    .select({
+      id: cases.id,
+      householdId: cases.householdId,
+      caseNumber: cases.caseNumber,
+      villageCode: cases.villageCode,
+      townshipCode: cases.townshipCode,
+      placementMode: cases.placementMode,
+      facilityId: cases.facilityId,
+      guardianId: cases.guardianId,
+      nextRevisitAt: sql<Date | null>`case when ${cases.deadlineKey} = 'revisit' then ${cases.deadlineAt} end`.as('next_revisit_at'),
+      placement: sql<unknown>`${cases.snapshot}->'context'->'placement'`.as('placement'),
+    })
     .from(cases)
     .where(and(...conditions))
     .orderBy(asc(cases.villageCode), asc(cases.caseNumber))
-    .limit(q.limit);
-  if (page.length === 0) return [];
-  const placement = sql`${cases.snapshot}->'context'->'placement'`;
+    .limit(q.limit)
+    .as('page');
   const found = await tx
     .select({
-      caseId: cases.id,
-      caseNumber: cases.caseNumber,
-      villageCode: cases.villageCode,
-      villageName: sql<string | null>`(select r.name from ${regions} r where r.code = ${cases.villageCode})`,
-      townshipName: sql<string | null>`(select r.name from ${regions} r where r.code = ${cases.townshipCode} || '000')`,
+      caseId: page.id,
+      caseNumber: page.caseNumber,
+      villageCode: page.villageCode,
+      villageName: sql<string | null>`(select r.name from ${regions} r where r.code = ${page.villageCode})`,
+      townshipName: sql<string | null>`(select r.name from ${regions} r where r.code = ${page.townshipCode} || '000')`,
       position: members.position,
       name: members.name,
       relation: members.relation,
@@ -109,19 +125,18 @@ export async function rosterBatch(tx: Db | Tx, q: { regionPrefix: string; after:
       birthDate: members.birthDate,
       sex: members.sex,
       categories: members.categories,
-      placementMode: cases.placementMode,
+      placementMode: page.placementMode,
       // The registry's current name; the one recorded at placement when the registry row is gone.
-      facilityName: sql<string | null>`coalesce(${facilities.name}, ${placement}->'facility'->>'name')`,
-      guardianName: sql<string | null>`coalesce(${guardians.name}, ${placement}->'guardian'->>'name')`,
-      placementStartDate: sql<string | null>`${placement}->>'startDate'`,
-      nextRevisitAt: sql<Date | null>`case when ${cases.deadlineKey} = 'revisit' then ${cases.deadlineAt} end`.mapWith(cases.deadlineAt),
+      facilityName: sql<string | null>`coalesce(${facilities.name}, ${page.placement}->'facility'->>'name')`,
+      guardianName: sql<string | null>`coalesce(${guardians.name}, ${page.placement}->'guardian'->>'name')`,
+      placementStartDate: sql<string | null>`${page.placement}->>'startDate'`,
+      nextRevisitAt: sql<Date | null>`${page.nextRevisitAt}`.mapWith(cases.deadlineAt),
     })
-    .from(cases)
-    .innerJoin(members, eq(members.householdId, cases.householdId))
-    .leftJoin(facilities, eq(facilities.id, cases.facilityId))
-    .leftJoin(guardians, eq(guardians.id, cases.guardianId))
-    .where(inArray(cases.id, page.map((r) => r.id)))
-    .orderBy(asc(cases.villageCode), asc(cases.caseNumber), asc(members.position));
+    .from(page)
+    .innerJoin(members, eq(members.householdId, page.householdId))
+    .leftJoin(facilities, eq(facilities.id, page.facilityId))
+    .leftJoin(guardians, eq(guardians.id, page.guardianId))
+    .orderBy(asc(page.villageCode), asc(page.caseNumber), asc(members.position));
   return found as RosterRow[];
 }
 

@@ -21,7 +21,7 @@ import {
   type ExportOutcome,
   type RosterCursor,
   type RosterRow,
-  type WorklistRow,
+  type WorklistExportRow,
 } from '../db/index.js';
 import { listOverdue } from '../db/overdue.js';
 import { maskResidentId } from '../domain/residentId.js';
@@ -57,14 +57,20 @@ export interface ExportRecord extends Omit<PreparedExport['record'], never> {
   requestId?: string | null;
 }
 
-/** Rows fetched `size` at a time after the last one's cursor, until a short batch. */
-async function* batches<T, C>(fetch: (after: C | null, size: number) => Promise<T[]>, cursorOf: (last: T) => C, size = EXPORT_BATCH): AsyncGenerator<T> {
-  let after: C | null = null;
-  for (;;) {
-    const batch = await fetch(after, size);
+/**
+ * Rows fetched `size` at a time after the last one's cursor, until a short batch. The next batch is asked for
+ * as soon as one arrives, so the database works while the rows before it are written: two batches in memory
+ * at most.
+ */
+async function* batches<T, C>(fetch: (after: C | null) => Promise<T[]>, next: (batch: T[]) => C | null): AsyncGenerator<T> {
+  let pending: Promise<T[]> | null = fetch(null);
+  while (pending) {
+    const batch: T[] = await pending;
+    const after = next(batch);
+    pending = after === null ? null : fetch(after);
+    // Nothing awaits a prefetch the reader abandoned: keep its failure from going unhandled.
+    pending?.catch(() => {});
     yield* batch;
-    if (batch.length < size) return;
-    after = cursorOf(batch[batch.length - 1]);
   }
 }
 
@@ -123,7 +129,10 @@ export function createExports(deps: EngineDeps) {
     const showIds = seesIdentity(principal);
     const scope = query?.regionPrefix ?? principal.region;
     const rows = query
-      ? batches<WorklistRow, string>((after, size) => worklistExportBatch(db, query, after, size), (r) => r.caseNumber)
+      ? batches<WorklistExportRow, string>(
+          (after) => worklistExportBatch(db, query, after, EXPORT_BATCH),
+          (b) => (b.length < EXPORT_BATCH ? null : b[b.length - 1].caseNumber),
+        )
       : [];
     async function* shaped() {
       for await (const r of rows) {
@@ -235,18 +244,15 @@ export function createExports(deps: EngineDeps) {
     const scope = region ?? principal.region;
     const showIds = seesIdentity(principal);
     // Batches of cases (their members come whole): a batch ends where the last case's members end.
-    async function* rosterRows(): AsyncGenerator<RosterRow> {
-      if (region === null) return;
-      let after: RosterCursor | null = null;
-      for (;;) {
-        const batch = await rosterBatch(db, { regionPrefix: region, after, limit: ROSTER_CASES_PER_BATCH });
-        yield* batch;
-        const last = batch.at(-1);
-        if (!last || new Set(batch.map((r) => r.caseId)).size < ROSTER_CASES_PER_BATCH) return;
-        after = { villageCode: last.villageCode, caseNumber: last.caseNumber };
-      }
-    }
-    const rows = rosterRows();
+    const rosterRows = () =>
+      batches<RosterRow, RosterCursor>(
+        (after) => rosterBatch(db, { regionPrefix: region!, after, limit: ROSTER_CASES_PER_BATCH }),
+        (b) => {
+          const last = b.at(-1);
+          return !last || new Set(b.map((r) => r.caseId)).size < ROSTER_CASES_PER_BATCH ? null : { villageCode: last.villageCode, caseNumber: last.caseNumber };
+        },
+      );
+    const rows = region === null ? [] : rosterRows();
     async function* shaped() {
       for await (const r of rows) {
         const mode = r.placementMode as keyof typeof placementModeLabels | null;
