@@ -121,5 +121,8 @@ if (write) {
   const begin = `<!-- exports:${db}:begin -->`;
   const end = `<!-- exports:${db}:end -->`;
   const block = `${begin}\n${table}\n${end}`;
-  writeFileSync(file, doc.includes(begin) ? doc.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), block) : `${doc.trimEnd()}\n\n${doc.includes('## Exports') ? '' : '## Exports\n\n'}${block}\n`);
+  // Plain string positions: the markers hold regex characters ("(127.0.0.1)").
+  const at = doc.indexOf(begin);
+  const next = at >= 0 ? doc.slice(0, at) + block + doc.slice(doc.indexOf(end, at) + end.length) : `${doc.trimEnd()}\n\n${doc.includes('## Exports') ? '' : '## Exports\n\n'}${block}\n`;
+  writeFileSync(file, next);
 }
