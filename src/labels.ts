@@ -20,6 +20,24 @@ export {
   labelOf,
   type SelfCareItem,
 } from '../machines/labels.js';
+import { caseMachine } from '../machines/index.js';
+
+type StateNode = { meta?: { label?: string }; states: Record<string, StateNode> };
+
+/**
+ * zh-CN label of a dotted state value ('publicity.objected' → 异议处理中): the deepest labelled node, read from the
+ * machine's own state metadata so no list here can disagree with it.
+ */
+export function stateLabelOf(state: string): string {
+  const parts = state.split('.');
+  for (let n = parts.length; n > 0; n--) {
+    let node: StateNode | undefined = caseMachine.root as unknown as StateNode;
+    for (const key of parts.slice(0, n)) node = node?.states[key];
+    const label = node?.meta?.label;
+    if (label) return label;
+  }
+  return state;
+}
 
 export const sexLabels: Record<'male' | 'female', string> = { male: '男', female: '女' };
 

@@ -17,6 +17,7 @@ import { webhookRoutes } from './http/routes/webhooks.js';
 import { timerRoutes } from './http/routes/timers.js';
 import { overdueRoutes } from './http/routes/overdue.js';
 import { reportRoutes } from './http/routes/reports.js';
+import { exportRoutes } from './http/routes/exports.js';
 import { timeSettingsRoutes } from './http/routes/timeSettings.js';
 import { authRoutes } from './http/routes/auth.js';
 import { registerConsole } from './console/index.js';
@@ -75,6 +76,7 @@ export function createService(deps: ServiceDeps) {
       await careRoutes(engine)(api);
       await overdueRoutes(engine)(api);
       await reportRoutes(engine)(api);
+      await exportRoutes(engine)(api);
       await timeSettingsRoutes(engine)(api);
       await notificationRoutes(engine)(api);
       await webhookRoutes(engine)(api);

@@ -34,6 +34,7 @@ import { adminCarePages } from './routes/adminCare.js';
 import { adminCalendarPages } from './routes/adminCalendar.js';
 import { adminDeadlinePages } from './routes/adminDeadlines.js';
 import { adminWebhookPages } from './routes/adminWebhooks.js';
+import { exportLogPages } from './routes/exportLog.js';
 import { pageData, type ConsoleContext } from './context.js';
 
 export { CONSOLE };
@@ -97,6 +98,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await adminCalendarPages(scope, ctx);
       await adminDeadlinePages(scope, ctx);
       await adminWebhookPages(scope, ctx);
+      await exportLogPages(scope, ctx);
     },
     { prefix: CONSOLE },
   );

@@ -3,30 +3,10 @@
  * label of any stored state value, read from the machine's own state metadata so the console can never
  * disagree with it.
  */
-import { caseMachine } from '../../machines/index.js';
 
-type Node = { key: string; path: string[]; meta?: { label?: string }; states: Record<string, Node> };
+import { stateLabelOf } from '../labels.js';
 
-const root = caseMachine.root as unknown as Node;
-
-function find(path: string[]): Node | null {
-  let node: Node | undefined = root;
-  for (const key of path) {
-    node = node?.states[key];
-    if (!node) return null;
-  }
-  return node ?? null;
-}
-
-/** zh-CN label of a dotted state value ('publicity.objected' → 异议处理中), the deepest labelled node. */
-export function stateLabelOf(state: string): string {
-  const parts = state.split('.');
-  for (let n = parts.length; n > 0; n--) {
-    const label = find(parts.slice(0, n))?.meta?.label;
-    if (label) return label;
-  }
-  return state;
-}
+export { stateLabelOf };
 
 /** The main path, in order: the status bar's steps. Side branches (screened out, rejected) show instead of it. */
 export const MAIN_PATH = ['survey', 'preliminary', 'evaluation', 'review', 'publicity', 'awaitingPlacement', 'active', 'exitNotice', 'exited'] as const;

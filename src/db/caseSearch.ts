@@ -34,10 +34,19 @@ export interface WorklistQuery {
 
 export type WorklistRow = CaseSummary & { address: string; headName: string | null; villageName: string | null; townshipName: string | null };
 
+/** What each row of a work list carries: the case and what a person recognises it by. */
+export const worklistColumns = {
+  ...summaryColumns,
+  address: households.address,
+  headName: sql<string | null>`(select m.name from ${members} m where m.household_id = ${cases.householdId} order by m.position limit 1)`,
+  villageName: sql<string | null>`(select r.name from ${regions} r where r.code = ${cases.villageCode})`,
+  townshipName: sql<string | null>`(select r.name from ${regions} r where r.code = ${cases.townshipCode} || '000')`,
+};
+
 const like = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export async function searchWorklist(tx: Db | Tx, q: WorklistQuery): Promise<{ items: WorklistRow[]; total: number }> {
-  if (q.states && q.states.length === 0) return { items: [], total: 0 };
+/** The filters of a work list as one WHERE condition (shared by the numbered pages and the export's batches). */
+export function worklistWhere(tx: Db | Tx, q: Omit<WorklistQuery, 'offset' | 'limit'>): SQL | undefined {
   const conditions: SQL[] = [startsWith(cases.villageCode, q.jurisdictionPrefix, 'jurisdictionPrefix')];
   if (q.jurisdictionPrefix.length >= 6) conditions.push(eq(cases.countyCode, q.jurisdictionPrefix.slice(0, 6)));
   if (q.regionPrefix) conditions.push(startsWith(cases.villageCode, q.regionPrefix, 'regionPrefix'));
@@ -61,17 +70,16 @@ export async function searchWorklist(tx: Db | Tx, q: WorklistQuery): Promise<{ i
   if (q.idSuffix) {
     conditions.push(exists(tx.select({ one: sql`1` }).from(members).where(and(eq(members.householdId, cases.householdId), sql`${members.idNumber} like ${`%${like(q.idSuffix)}`}`))));
   }
-  const where = and(...conditions);
+  return and(...conditions);
+}
+
+export async function searchWorklist(tx: Db | Tx, q: WorklistQuery): Promise<{ items: WorklistRow[]; total: number }> {
+  if (q.states && q.states.length === 0) return { items: [], total: 0 };
+  const where = worklistWhere(tx, q);
   const [{ total }] = await tx.select({ total: sql<number>`count(*)::int` }).from(cases).where(where);
   if (total === 0 || q.offset >= total) return { items: [], total };
   const rows = await tx
-    .select({
-      ...summaryColumns,
-      address: households.address,
-      headName: sql<string | null>`(select m.name from ${members} m where m.household_id = ${cases.householdId} order by m.position limit 1)`,
-      villageName: sql<string | null>`(select r.name from ${regions} r where r.code = ${cases.villageCode})`,
-      townshipName: sql<string | null>`(select r.name from ${regions} r where r.code = ${cases.townshipCode} || '000')`,
-    })
+    .select(worklistColumns)
     .from(cases)
     .innerJoin(households, eq(households.id, cases.householdId))
     .where(where)

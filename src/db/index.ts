@@ -27,3 +27,4 @@ export * from './checkpoints.js';
 export * from './caseSearch.js';
 export * from './opsCounts.js';
 export * from './reportRollup.js';
+export * from './exports.js';

@@ -462,3 +462,4 @@ export * from './schemaCare.js';
 export * from './schemaAuth.js';
 export * from './schemaAudit.js';
 export * from './schemaReports.js';
+export * from './schemaExports.js';

@@ -13,12 +13,13 @@ import type { EngineDeps } from './types.js';
 import { operationalCounts as readOperationalCounts } from '../db/index.js';
 import { createWebhookCommands } from './webhooks.js';
 import { createWorklist } from './worklist.js';
+import { createExports } from './exports.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
   /** The shared counts /metrics reports (timers due and failed, the webhook outbox), as of the engine's clock. */
   const operationalCounts = () => readOperationalCounts(deps.db, deps.clock.now());
-  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), accounts: createAccounts(deps), deps };
+  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), accounts: createAccounts(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;

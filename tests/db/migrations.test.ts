@@ -32,6 +32,7 @@ describe(`migrations (${testDbKind()})`, () => {
       'calendar_years',
       'case_number_counters',
       'cases',
+      'export_log',
       'facilities',
       'guardians',
       'households',

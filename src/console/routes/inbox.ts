@@ -14,6 +14,7 @@ import { deadlineBadge } from '../format.js';
 import { sendHtml } from '../render.js';
 import { isHtmx, who } from '../session.js';
 import { STEP_FILTERS, stateLabelOf } from '../steps.js';
+import { rosterLink, worklistExportLinks } from '../exportLinks.js';
 
 const PAGE_SIZE = 20;
 const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
@@ -95,6 +96,7 @@ export async function inboxPages(app: FastifyInstance, ctx: ConsoleContext) {
       pageUrl: (p: number) => listUrl(base, { ...q, page: p }),
       steps: STEP_FILTERS,
       regions: await regionOptions(user.principal.region),
+      exports: { ...worklistExportLinks(view, result.role, q), roster: rosterLink(q.region) },
       seesIdNumbers: ['enumerator', 'evaluator', 'officer'].some((r) => user.principal.roles.includes(r as Role)),
     };
     // htmx asks for the results only (the filter form stays as the person left it).

@@ -20,6 +20,7 @@ import { CONSOLE } from '../session.js';
 import { requireConsoleRole } from '../access.js';
 import { listUrl } from './inbox.js';
 import { stateLabelOf } from '../steps.js';
+import { overdueExportLinks, rosterLink } from '../exportLinks.js';
 
 const query = z.strictObject({
   region: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$/, '请选择地区').optional()),
@@ -122,6 +123,7 @@ export async function supervisePages(app: FastifyInstance, ctx: ConsoleContext) 
         mostOverdue: most.items.map(withBadge),
         soon,
         asOf: all.asOf,
+        exports: { ...overdueExportLinks(here), roster: rosterLink(here), log: `${CONSOLE}/exports` },
       }),
     );
   });
