@@ -25,3 +25,4 @@ export * from './roles.js';
 export * from './open.js';
 export * from './checkpoints.js';
 export * from './caseSearch.js';
+export * from './income.js';

@@ -455,3 +455,4 @@ export * from './schemaTime.js';
 export * from './schemaCare.js';
 export * from './schemaAuth.js';
 export * from './schemaAudit.js';
+export * from './schemaIncome.js';

@@ -1,6 +1,8 @@
 // The engine: commands and queries over cases, built from its dependencies in one place.
 import { createCare } from './care.js';
 import { createCommands } from './commands.js';
+import { createIncome } from './income.js';
+import { createProjection } from './projection.js';
 import { createNotificationQueries } from './notifications.js';
 import { createQueries } from './queries.js';
 import { createOverdue } from './overdue.js';
@@ -14,10 +16,12 @@ import { createWorklist } from './worklist.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
-  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), accounts: createAccounts(deps), deps };
+  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createIncome(deps), ...createProjection(deps), accounts: createAccounts(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;
 export type { Principal, EngineDeps, CommandMeta } from './types.js';
 export { householdInputSchema, memberInputSchema } from './surveyInput.js';
 export { eventInputSchemas } from './eventInput.js';
+export { incomeYearInputSchema, incomeLineSchema, dividendReferenceInputSchema, INCOME_RECORDED } from './income.js';
+export { projectionParametersSchema, whatIfInputSchema } from './projection.js';
