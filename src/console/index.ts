@@ -21,6 +21,8 @@ import { shownError } from './messages.js';
 import { signInPages } from './routes/signIn.js';
 import { inboxPages } from './routes/inbox.js';
 import { casePages } from './routes/casePage.js';
+import { caseIncomePages } from './routes/caseIncome.js';
+import { projectionPages } from './routes/projection.js';
 import { demoClockPages } from './routes/demoClock.js';
 import type { DemoClock } from '../time/clock.js';
 import { surveyPages } from './routes/survey.js';
@@ -84,6 +86,8 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await signInPages(scope, ctx);
       await inboxPages(scope, ctx);
       await casePages(scope, ctx);
+      await caseIncomePages(scope, ctx);
+      await projectionPages(scope, ctx);
       if (deps.demoClock) await demoClockPages(scope, ctx, deps.demoClock);
       await surveyPages(scope, ctx);
       await revisitPages(scope, ctx);
