@@ -91,3 +91,20 @@ describe('money', () => {
     expect(dividendCheck(5, null)).toEqual({ status: 'no_reference', recordedFen: 5 });
   });
 });
+
+describe('the money fields in Chinese', () => {
+  it('translates every message the money schemas write', async () => {
+    const { localizeIssue } = await import('../../src/http/i18n.js');
+    const { incomeYearInputSchema, incomeYear } = await import('../../src/engine/income.js');
+    const { whatIfInputSchema, projectionParametersSchema } = await import('../../src/engine/projection.js');
+    const messages = [
+      ...incomeYearInputSchema.safeParse({ lines: [{ source: 'x', amount: 1.234, evidence: ' ' }, { source: 'dibao', amount: 1, evidence: 'a' }, { source: 'dibao', amount: 1, evidence: 'a' }] }).error!.issues,
+      ...incomeYear.safeParse('1999').error!.issues,
+      ...whatIfInputSchema.safeParse({ counties: [{ countyCode: '411282', households: -1 }, { countyCode: '411282', households: 1.5 }] }).error!.issues,
+      ...whatIfInputSchema.safeParse({ counties: [] }).error!.issues,
+      ...projectionParametersSchema.safeParse({ householdsPerWorker: 0, monthlyWage: 'x', citySharePercent: 101 }).error!.issues,
+    ].map((i) => i.message);
+    expect(messages.length).toBeGreaterThan(8);
+    for (const m of messages) expect(localizeIssue(m), m).not.toMatch(/^填写有误/);
+  });
+});
