@@ -23,6 +23,7 @@ import { inboxPages } from './routes/inbox.js';
 import { casePages } from './routes/casePage.js';
 import { caseIncomePages } from './routes/caseIncome.js';
 import { projectionPages } from './routes/projection.js';
+import { adminDividendPages } from './routes/adminDividends.js';
 import { demoClockPages } from './routes/demoClock.js';
 import type { DemoClock } from '../time/clock.js';
 import { surveyPages } from './routes/survey.js';
@@ -88,6 +89,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await casePages(scope, ctx);
       await caseIncomePages(scope, ctx);
       await projectionPages(scope, ctx);
+      await adminDividendPages(scope, ctx);
       if (deps.demoClock) await demoClockPages(scope, ctx, deps.demoClock);
       await surveyPages(scope, ctx);
       await revisitPages(scope, ctx);

@@ -126,3 +126,32 @@ describe('护理人员与资金测算', () => {
     expect(textOf(mainOf(cp.html))).toContain('测算参数由市级或省级管理员设定');
   });
 });
+
+describe('管理 · 集体经济分红标准', () => {
+  it('an admin sets a village’s reference for a year; a stale form is refused; another county sees none of it', async () => {
+    const admin = await consoleAs(svc, 'admin');
+    const menu = await admin.get('/console/admin');
+    expect(menu.html).toContain('/console/admin/dividends');
+    const page = await admin.get('/console/admin/dividends?year=2020');
+    expect(page.status).toBe(200);
+    const form = page.html.slice(page.html.indexOf(`data-village="${V.sunjiagou}"`));
+    const version = inputValue(form, 'version');
+    expect(version).toBe('0');
+    const saved = await admin.post('/console/admin/dividends', { year: '2020', villageCode: V.sunjiagou, version, amount: '1000' });
+    expect(saved.status, saved.html).toBe(303);
+    const after = await admin.get(saved.location);
+    const row = textOf(after.html.slice(after.html.indexOf('孙家沟村'), after.html.indexOf(`data-village="${V.sunjiagou}"`)));
+    expect(row).toContain('1,000.00 元');
+    expect(row).toContain('1,200.00 元');
+    expect((await svc.as('admin', 'GET', `/settings/dividend-references/${V.sunjiagou}/2020`)).body.version).toBe(1);
+    const stale = await admin.post('/console/admin/dividends', { year: '2020', villageCode: V.sunjiagou, version, amount: '900' }, { htmx: true });
+    expect(stale.headers['x-doudi-status']).toBe('409');
+    expect(textOf(stale.html)).toContain('此设置已被他人修改');
+    const mc = await consoleAs(svc, 'mcAdmin');
+    const other = await mc.get('/console/admin/dividends?year=2020');
+    expect(other.html).not.toContain('孙家沟村');
+    const forged = await mc.post('/console/admin/dividends', { year: '2020', villageCode: V.sunjiagou, version: '1', amount: '1' }, { htmx: true });
+    expect(forged.headers['x-doudi-status']).toBe('403');
+    expect((await (await consoleAs(svc, 'officer')).get('/console/admin/dividends')).status).toBe(403);
+  });
+});
