@@ -13,20 +13,14 @@
  */
 import { z } from 'zod';
 import { dividendCheck, incomeTotals, INCOME_SOURCES, MAX_INCOME_YEAR, MIN_INCOME_YEAR, type IncomeSource } from '../domain/income.js';
-import { fenOfYuan, yuanNumber, yuanText } from '../domain/money.js';
+import { fenOfYuan, yuanText } from '../domain/money.js';
 import {
   appendAudit,
-  appendSettingHistory,
   countMembers,
   findCase,
-  findRegion,
   getDividendReference,
-  incomeAggregate,
-  listDividendReferences,
   listHouseholdIncome,
-  listRegions,
   lockCase,
-  putDividendReference,
   replaceHouseholdIncome,
   updateCase,
   type CaseRow,
@@ -34,7 +28,6 @@ import {
 } from '../db/index.js';
 import { errors } from '../errors.js';
 import { incomeSourceLabels } from '../labels.js';
-import type { ReportColumn, ReportRow, ReportTable } from '../reports/table.js';
 import { assertCaseVisible, inJurisdiction } from './access.js';
 import { auditSafe, maskDeep, seesIdentity } from './identity.js';
 import { parseOrFail, yuanSchema } from './moneyInput.js';
@@ -43,8 +36,6 @@ import type { CommandMeta, EngineDeps, Principal } from './types.js';
 export const INCOME_RECORDED = 'INCOME_RECORDED';
 /** Who records income: the township evaluator (逐户评定 assesses it) or the civil-affairs officer. */
 export const INCOME_ROLES = ['evaluator', 'officer'] as const;
-/** Who reads the income report: the roles that answer for the money. */
-export const INCOME_REPORT_ROLES = ['evaluator', 'officer', 'supervisor', 'admin'] as const;
 
 export const incomeYear = z.coerce
   .number({ error: `expected a year from ${MIN_INCOME_YEAR} to ${MAX_INCOME_YEAR}` })
@@ -80,16 +71,8 @@ const INCOME_ZH: Record<string, string> = {
   lines: '请逐项填写收入',
 };
 
-export const dividendReferenceInputSchema = z.strictObject({ amount: yuanSchema });
-export const villageCodeSchema = z.string().regex(/^\d{12}$/, 'expected a 12-digit village code');
 
-/** What the 120% rule requires of a safety-net household against a reference. */
-const requiredOf = (referenceFen: number) => {
-  const c = dividendCheck(0, referenceFen);
-  return c.status === 'no_reference' ? 0 : c.requiredFen;
-};
-
-const money = (fen: number) => ({ fen, yuan: yuanText(fen) });
+export const money = (fen: number) => ({ fen, yuan: yuanText(fen) });
 
 function lineView(r: HouseholdIncomeRow) {
   return { source: r.source, amountFen: r.amountFen, amount: yuanText(r.amountFen), evidence: r.evidence, recordedBy: r.recordedBy, recordedAt: r.recordedAt.toISOString() };
@@ -188,110 +171,7 @@ export function createIncome(deps: EngineDeps) {
     return viewOf(p, written.row, year, written.after);
   }
 
-  function assertAdmin(p: Principal) {
-    if (!p.roles.includes('admin')) throw errors.forbidden({ roles: ['admin'] });
-  }
-
-  function referenceView(villageCode: string, year: number, r: { amountFen: number; version: number; updatedBy: string; updatedAt: Date } | null) {
-    return {
-      villageCode,
-      year,
-      reference: r ? money(r.amountFen) : null,
-      required: r ? money(requiredOf(r.amountFen)) : null,
-      version: r?.version ?? 0,
-      updatedBy: r?.updatedBy ?? null,
-      updatedAt: r?.updatedAt.toISOString() ?? null,
-    };
-  }
-
-  /** GET /settings/dividend-references?year=: the villages' references of a year inside the admin's jurisdiction. */
-  async function dividendReferences(p: Principal, q: { year: number }) {
-    assertAdmin(p);
-    const found = await listDividendReferences(db, { prefix: p.region, year: q.year });
-    return { year: q.year, items: found.map((r) => referenceView(r.villageCode, r.year, r)) };
-  }
-
-  async function dividendReference(p: Principal, villageCode: string, year: number) {
-    assertAdmin(p);
-    if (!inJurisdiction(p, villageCode)) throw errors.forbidden({ roles: ['admin'], jurisdiction: villageCode }, `Village ${villageCode} is outside your jurisdiction ${p.region}`);
-    return referenceView(villageCode, year, await getDividendReference(db, villageCode, year));
-  }
-
-  /**
-   * PUT /settings/dividend-references/:village/:year: a general poor household's collective dividend in the village
-   * that year (the 120% rule's reference). An admin whose jurisdiction covers the village; If-Match required ("0"
-   * for one never set); the change and its history row commit together.
-   */
-  async function setDividendReference(meta: CommandMeta, villageCode: string, year: number, body: unknown, ifMatch: number | undefined) {
-    const p = meta.principal;
-    assertAdmin(p);
-    if (!inJurisdiction(p, villageCode)) throw errors.forbidden({ roles: ['admin'], jurisdiction: villageCode }, `Village ${villageCode} is outside your jurisdiction ${p.region}`);
-    const input = parseOrFail(dividendReferenceInputSchema, body);
-    const village = await findRegion(db, villageCode);
-    if (!village || village.level !== 'village') {
-      throw errors.validationFailed([{ path: 'params.villageCode', message: `no village ${villageCode}`, messageZh: `没有区划代码为 ${villageCode} 的村` }]);
-    }
-    const amountFen = fenOfYuan(input.amount)!;
-    const at = clock.now();
-    const setting = `dividend_reference:${year}`;
-    const row = await db.transaction(async (tx) => {
-      const current = await getDividendReference(tx, villageCode, year);
-      if (ifMatch === undefined) throw errors.preconditionRequired(current?.version ?? 0);
-      const r = await putDividendReference(tx, { villageCode, year, amountFen, expectedVersion: ifMatch, updatedBy: p.username, at });
-      if (!r.ok) throw errors.settingVersionConflict({ setting, scope: villageCode, expectedVersion: ifMatch, currentVersion: r.currentVersion });
-      await appendSettingHistory(tx, { setting, scope: villageCode, version: r.row.version, value: { amountFen }, actorId: p.id, actorUsername: p.username, requestId: meta.requestId, at });
-      return r.row;
-    });
-    logger.info({ admin: p.username, scope: villageCode, setting, version: row.version, previousVersion: ifMatch, amountFen }, 'dividend reference changed');
-    return referenceView(villageCode, year, row);
-  }
-
-  /**
-   * Income per person and by source over a jurisdiction and year, as a ReportTable: one row per region one level
-   * below the scope (a city: its counties; a county: its townships; a township: its villages), then 合计. Counted:
-   * households with any income line that year; persons: their members; per person = total ÷ persons.
-   */
-  async function incomeSummary(p: Principal, q: { year: number; region?: string }): Promise<ReportTable> {
-    if (!p.roles.some((r) => (INCOME_REPORT_ROLES as readonly string[]).includes(r))) throw errors.forbidden({ roles: INCOME_REPORT_ROLES });
-    let scope = p.region;
-    if (q.region && q.region.startsWith(p.region)) scope = q.region;
-    else if (q.region && !p.region.startsWith(q.region)) {
-      throw errors.forbidden({ jurisdiction: q.region }, `Region ${q.region} is outside your jurisdiction ${p.region}`);
-    }
-    const groupLength = scope.length >= 9 ? 12 : scope.length >= 6 ? 9 : scope.length >= 4 ? 6 : 4;
-    const [agg, regions] = await Promise.all([incomeAggregate(db, { prefix: scope, year: q.year, groupLength }), listRegions(db, { prefix: scope })]);
-    const names = new Map(regions.map((r) => [r.code, r.name]));
-    type Row = ReportRow & Record<IncomeSource | 'regionCode' | 'region' | 'households' | 'persons' | 'total' | 'perPerson', string | number | null>;
-    const build = (code: string, name: string, households: number, persons: number, sums: Map<IncomeSource, number>): Row => {
-      const total = [...sums.values()].reduce((s, x) => s + x, 0);
-      const row = { regionCode: code, region: name, households, persons } as Row;
-      for (const s of INCOME_SOURCES) row[s] = yuanNumber(sums.get(s) ?? 0);
-      row.total = yuanNumber(total);
-      row.perPerson = persons > 0 ? yuanNumber(Math.floor((2 * total + persons) / (2 * persons))) : null;
-      return row;
-    };
-    const byGroup = new Map<string, Map<IncomeSource, number>>();
-    const all = new Map<IncomeSource, number>();
-    for (const s of agg.sums) {
-      if (!byGroup.has(s.group)) byGroup.set(s.group, new Map());
-      byGroup.get(s.group)!.set(s.source, s.totalFen);
-      all.set(s.source, (all.get(s.source) ?? 0) + s.totalFen);
-    }
-    const rows = agg.counts.map((c) => build(c.group, names.get(c.group.padEnd(12, '0')) ?? c.group, c.households, c.persons, byGroup.get(c.group) ?? new Map()));
-    rows.push(build('', '合计', agg.counts.reduce((s, c) => s + c.households, 0), agg.counts.reduce((s, c) => s + c.persons, 0), all));
-    const columns: ReportColumn<Extract<keyof Row, string>>[] = [
-      { key: 'regionCode', label: '区划代码', type: 'text' },
-      { key: 'region', label: '地区', type: 'text' },
-      { key: 'households', label: '户数', type: 'integer' },
-      { key: 'persons', label: '人数', type: 'integer' },
-      ...INCOME_SOURCES.map((s) => ({ key: s, label: incomeSourceLabels[s], type: 'money' as const })),
-      { key: 'total', label: '收入合计', type: 'money' },
-      { key: 'perPerson', label: '人均收入', type: 'money' },
-    ];
-    return { id: 'income-by-source', title: `${q.year}年家庭收入（按来源）`, columns, rows, scope, generatedAt: clock.now() };
-  }
-
-  return { caseIncome, recordIncome, dividendReferences, dividendReference, setDividendReference, incomeSummary };
+  return { caseIncome, recordIncome };
 }
 
 export type IncomeEngine = ReturnType<typeof createIncome>;

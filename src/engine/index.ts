@@ -2,6 +2,8 @@
 import { createCare } from './care.js';
 import { createCommands } from './commands.js';
 import { createIncome } from './income.js';
+import { createIncomeReport } from './incomeReport.js';
+import { createDividendReferences } from './dividendReferences.js';
 import { createProjection } from './projection.js';
 import { createNotificationQueries } from './notifications.js';
 import { createQueries } from './queries.js';
@@ -16,12 +18,14 @@ import { createWorklist } from './worklist.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
-  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createIncome(deps), ...createProjection(deps), accounts: createAccounts(deps), deps };
+  return { ...commands, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createIncome(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), accounts: createAccounts(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;
 export type { Principal, EngineDeps, CommandMeta } from './types.js';
 export { householdInputSchema, memberInputSchema } from './surveyInput.js';
 export { eventInputSchemas } from './eventInput.js';
-export { incomeYearInputSchema, incomeLineSchema, dividendReferenceInputSchema, INCOME_RECORDED } from './income.js';
+export { incomeYearInputSchema, incomeLineSchema, INCOME_RECORDED } from './income.js';
+export { dividendReferenceInputSchema } from './dividendReferences.js';
+export { createIncomeReport } from './incomeReport.js';
 export { projectionParametersSchema, whatIfInputSchema } from './projection.js';
