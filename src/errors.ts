@@ -142,7 +142,7 @@ export const errorCatalogue = {
     status: 409,
     message: 'The setting was changed by someone else; reload it and try again',
     messageZh: '此设置已被他人修改，请刷新后重试',
-    details: '{ setting, scope, expectedVersion, currentVersion }: the setting (`deadlines`, `calendar:<year>`), its scope and versions',
+    details: '{ setting, scope, expectedVersion, currentVersion }: the setting (`deadlines`, `calendar:<year>`, `care_projection`, `dividend_reference:<year>` with the village code as scope), its scope and versions',
   },
   DUPLICATE_RESIDENT: {
     status: 409,
@@ -472,6 +472,9 @@ const timerStatusZh = (status: string) => timerStatusLabels[status] ?? status;
 
 function settingZh(setting: string): string {
   if (setting === 'deadlines') return '办理时限';
+  if (setting === 'care_projection') return '护理人员与资金测算参数';
+  const dividend = /^dividend_reference:(\d{4})$/.exec(setting);
+  if (dividend) return `${dividend[1]} 年一般贫困户集体经济分红标准`;
   const year = /^calendar:(\d{4})$/.exec(setting);
   return year ? `${year[1]} 年工作日历` : setting;
 }

@@ -5,6 +5,8 @@
  * machines/events.ts, so a missing label is a type error. Defined beside the enums in machines/labels.ts (the
  * machine's rules need them and machines/ imports nothing from src/); this is the module to import.
  */
+import type { IncomeGroup, IncomeSource } from './domain/income.js';
+
 export {
   roleLabels,
   levelLabels,
@@ -65,4 +67,26 @@ export const deadlineKeyLabels: Record<string, string> = {
   revisit: '回访',
   exitNotice: '退出公示',
   refusalNotice: '送达不予认定通知',
+};
+
+/** Household income sources (家庭收入来源), as the civil-affairs forms name them. */
+export const incomeSourceLabels: Record<IncomeSource, string> = {
+  dibao: '低保金',
+  tekun: '特困供养金（五保）',
+  pension: '养老保险金',
+  assistance: '临时救助',
+  disability_allowance: '残疾人补贴',
+  dividend_individual: '“1+1”带贫分红',
+  dividend_collective: '集体经济分红',
+  dividend_enterprise: '企业扶贫公益股分红',
+  care_fund: '关爱基金（爱心基金）',
+};
+
+export const incomeGroupLabels: Record<IncomeGroup, string> = { policy: '政策性收入', dividends: '分红收入', care_fund: '关爱基金' };
+
+/** The 120% collective-dividend check (集体经济分红不低于一般贫困户的 120%). */
+export const dividendCheckLabels: Record<'ok' | 'shortfall' | 'no_reference', string> = {
+  ok: '已达到一般贫困户的 120%',
+  shortfall: '低于一般贫困户的 120%',
+  no_reference: '本村本年度尚未设定一般贫困户分红标准',
 };

@@ -23,6 +23,8 @@ import { authRoutes } from './http/routes/auth.js';
 import { registerConsole } from './console/index.js';
 import { metricsRoute } from './http/metrics.js';
 import { userRoutes } from './http/routes/users.js';
+import { incomeRoutes } from './http/routes/income.js';
+import { projectionRoutes } from './http/routes/projection.js';
 import { createOidc, type Oidc } from './auth/oidc.js';
 import { listen, SETTINGS_CHANNEL, USERS_CHANNEL } from './db/listen.js';
 import type { Logger } from './logger.js';
@@ -81,6 +83,8 @@ export function createService(deps: ServiceDeps) {
       await notificationRoutes(engine)(api);
       await webhookRoutes(engine)(api);
       await timerRoutes(engine)(api);
+      await incomeRoutes(engine)(api);
+      await projectionRoutes(engine)(api);
       if (demoClock) await demoClockRoutes(demoClock)(api);
     },
   });

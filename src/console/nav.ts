@@ -15,6 +15,7 @@ const ITEMS: { path: string; label: string; roles?: string[]; demoOnly?: boolean
   { path: '/revisits', label: '回访', roles: ['visitor'] },
   { path: '/supervise', label: '督办', roles: ['supervisor'] },
   { path: '/reports', label: '报表', roles: ['supervisor', 'officer', 'admin', 'reviewer'] },
+  { path: '/projection', label: '资金测算', roles: ['officer', 'supervisor', 'admin'] },
   { path: '/admin', label: '管理', roles: ['admin'] },
   { path: '/demo-clock', label: '演示时钟', roles: ['admin'], demoOnly: true },
 ];

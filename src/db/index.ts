@@ -28,3 +28,4 @@ export * from './caseSearch.js';
 export * from './opsCounts.js';
 export * from './reportRollup.js';
 export * from './exports.js';
+export * from './income.js';

@@ -463,3 +463,4 @@ export * from './schemaAuth.js';
 export * from './schemaAudit.js';
 export * from './schemaReports.js';
 export * from './schemaExports.js';
+export * from './schemaIncome.js';

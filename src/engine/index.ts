@@ -1,6 +1,10 @@
 // The engine: commands and queries over cases, built from its dependencies in one place.
 import { createCare } from './care.js';
 import { createCommands } from './commands.js';
+import { createIncome } from './income.js';
+import { createIncomeReport } from './incomeReport.js';
+import { createDividendReferences } from './dividendReferences.js';
+import { createProjection } from './projection.js';
 import { createNotificationQueries } from './notifications.js';
 import { createQueries } from './queries.js';
 import { createOverdue } from './overdue.js';
@@ -19,10 +23,14 @@ export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
   /** The shared counts /metrics reports (timers due and failed, the webhook outbox), as of the engine's clock. */
   const operationalCounts = () => readOperationalCounts(deps.db, deps.clock.now());
-  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), accounts: createAccounts(deps), deps };
+  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), accounts: createAccounts(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;
 export type { Principal, EngineDeps, CommandMeta } from './types.js';
 export { householdInputSchema, memberInputSchema } from './surveyInput.js';
 export { eventInputSchemas } from './eventInput.js';
+export { incomeYearInputSchema, incomeLineSchema, INCOME_RECORDED } from './income.js';
+export { dividendReferenceInputSchema } from './dividendReferences.js';
+export { createIncomeReport } from './incomeReport.js';
+export { projectionParametersSchema, whatIfInputSchema } from './projection.js';

@@ -68,6 +68,19 @@ const sun: DemoCaseDef = {
       startDate: s.today,
       facilityId: FACILITY_IDS.sucunSite,
     });
+    // The year's income as the article gives it: policy 5,784 (低保 3,384 = 141 × 2 × 12; pension 1,416; disability
+    // allowance 984 = 82 × 12) + dividends 4,500 + care fund 2,000 = 12,284 yuan, 6,142 per person. The village pays
+    // a general poor household 1,500 of collective dividend, so 1,800 is required of the Sun household's: 2,000 meets it.
+    await s.at(approvedDay - 2, 11).dividendReference(PLACES.sunjiagou, s.year, 1500);
+    await s.at(approvedDay - 2, 14).income('officer', s.year, [
+      { source: 'dibao', amount: 3384, evidence: '低保发放花名册（每人每月141元）' },
+      { source: 'pension', amount: 1416, evidence: '城乡居民基本养老保险发放记录' },
+      { source: 'disability_allowance', amount: 984, evidence: '困难残疾人生活补贴（每月82元）' },
+      { source: 'dividend_individual', amount: 1500, evidence: '“1+1”带贫分红协议' },
+      { source: 'dividend_collective', amount: 2000, evidence: '孙家沟村集体经济分红名册' },
+      { source: 'dividend_enterprise', amount: 1000, evidence: '企业扶贫公益股分红记录' },
+      { source: 'care_fund', amount: 2000, evidence: '苏村乡关爱基金发放签收表' },
+    ]);
   },
 };
 

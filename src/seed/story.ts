@@ -114,6 +114,25 @@ export class Story {
     return this;
   }
 
+  /** Records the household's income of `year` (the whole year's lines) as the seeded user of `role`, through the engine. */
+  async income(role: string, year: number, lines: { source: string; amount: number; evidence: string }[]): Promise<this> {
+    const c = await this.ctx.engine.getCase(this.principal(role), this.caseId);
+    await this.ctx.engine.recordIncome(this.meta(role), this.caseId, year, { lines }, c.rowVersion);
+    return this;
+  }
+
+  /** Sets a village's dividend reference of `year` (the 120% rule) as the county's seeded admin. */
+  async dividendReference(villageCode: string, year: number, amount: number): Promise<this> {
+    const current = await this.ctx.engine.dividendReference(this.principal('admin'), villageCode, year);
+    await this.ctx.engine.setDividendReference(this.meta('admin'), villageCode, year, { amount }, current.version);
+    return this;
+  }
+
+  /** The calendar year (China time) in which the stories end: the year the console opens on. */
+  get year(): number {
+    return Number(chinaDateOf(this.ctx.end).slice(0, 4));
+  }
+
   /** Stored member ids in survey order (position 1 = head). */
   async memberIds(): Promise<string[]> {
     const c = await this.ctx.engine.getCase(this.principal('evaluator'), this.caseId);

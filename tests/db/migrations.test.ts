@@ -32,9 +32,11 @@ describe(`migrations (${testDbKind()})`, () => {
       'calendar_years',
       'case_number_counters',
       'cases',
+      'dividend_references',
       'export_log',
       'facilities',
       'guardians',
+      'household_income',
       'households',
       'idempotency_keys',
       'members',
@@ -50,6 +52,7 @@ describe(`migrations (${testDbKind()})`, () => {
       'revisits',
       'security_log',
       'sessions',
+      'setting_history',
       'settings',
       'timers',
       'users',
@@ -92,6 +95,12 @@ describe(`migrations (${testDbKind()})`, () => {
       await expect(t.db.execute(sql.raw(`delete from ${table}`))).rejects.toMatchObject({ cause: { message: `${table} is append-only: DELETE refused` } });
       await expect(t.db.execute(sql.raw(`truncate ${table}`))).rejects.toMatchObject({ cause: { message: `${table} is append-only: TRUNCATE refused` } });
     }
+  });
+
+  it('makes the history of money settings append-only', async () => {
+    await t.db.execute(sql`insert into setting_history (setting, scope, version, value, actor_id, actor_username, at) values ('care_projection', '4112', 1, '{}', gen_random_uuid(), 'a', now())`);
+    await expect(t.db.execute(sql`delete from setting_history`)).rejects.toMatchObject({ cause: { message: 'setting_history is append-only: DELETE refused' } });
+    await expect(t.db.execute(sql`truncate setting_history`)).rejects.toMatchObject({ cause: { message: 'setting_history is append-only: TRUNCATE refused' } });
   });
 
   it('answers ping', async () => {

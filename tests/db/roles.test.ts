@@ -111,11 +111,11 @@ describe.skipIf(testDbKind() !== 'postgres')('database roles: owner migrates, ru
 
     // The grant step that ends every migration run narrows the append-only ones.
     expect((await grantRuntimeRole(db.owner.db, db.roles.runtime)).appendOnly).toEqual(
-      ['audit_checkpoint_heads', 'audit_checkpoints', 'audit_records', 'export_log', 'later_journal', 'security_log'],
+      ['audit_checkpoint_heads', 'audit_checkpoints', 'audit_records', 'export_log', 'later_journal', 'security_log', 'setting_history'],
     );
     await run.execute(sql`insert into later_journal (what) values ('sign-in')`);
     expect(((await run.execute(sql`select count(*)::int as n from later_journal`)) as unknown as { n: number }[])[0].n).toBe(1);
-    for (const [table, column] of [['security_log', 'seq'], ['later_journal', 'id'], ['audit_checkpoints', 'id']]) {
+    for (const [table, column] of [['security_log', 'seq'], ['later_journal', 'id'], ['audit_checkpoints', 'id'], ['setting_history', 'id']]) {
       expect(await refusal(run.execute(sql.raw(`update ${table} set ${column} = ${column}`)))).toMatch(/42501 permission denied/);
       expect(await refusal(run.execute(sql.raw(`delete from ${table}`)))).toMatch(/42501 permission denied/);
       expect(await refusal(run.execute(sql.raw(`truncate ${table}`)))).toMatch(/42501 permission denied/);

@@ -97,14 +97,20 @@ describe('seedDemo', () => {
     const trail = await engine.audit(supervisor, sun.id);
     expect(trail.map((r) => r.eventType)).toEqual([
       'OPEN_CASE', 'SUBMIT_SURVEY', 'START_EVALUATION', 'RECORD_ASSESSMENT', 'RECORD_ASSESSMENT', 'SUBMIT_EVALUATION',
-      'APPROVE', 'APPROVE', 'APPROVE', 'NOTICE_PERIOD_ENDED', 'PLACE',
+      'APPROVE', 'APPROVE', 'APPROVE', 'NOTICE_PERIOD_ENDED', 'PLACE', 'INCOME_RECORDED',
     ]);
     const byUser = (username: string) => demoUsers.find((u) => u.username === username)!.id;
     expect(trail.map((r) => r.actorId)).toEqual([
       byUser('lb-enumerator'), byUser('lb-enumerator'), byUser('lb-evaluator'), byUser('lb-evaluator'), byUser('lb-evaluator'),
       byUser('lb-evaluator'), byUser('lb-reviewer-village'), byUser('lb-reviewer-township'), byUser('lb-reviewer-county'),
-      byUser('system'), byUser('lb-officer'),
+      byUser('system'), byUser('lb-officer'), byUser('lb-officer'),
     ]);
+    // The article's income: 5,784 + 4,500 + 2,000 = 12,284 yuan a year, 6,142 per person; the collective dividend
+    // (2,000) meets 120% of the village's general poor household's (1,500 → 1,800).
+    const year = Number(new Date(clock.now().getTime() + 8 * 3600_000).toISOString().slice(0, 4));
+    const income = await engine.caseIncome(supervisor, sun.id, year);
+    expect(income.totals).toMatchObject({ policy: { yuan: '5784.00' }, dividends: { yuan: '4500.00' }, careFund: { yuan: '2000.00' }, total: { yuan: '12284.00' }, perPerson: { yuan: '6142.00' } });
+    expect(income.dividendCheck).toMatchObject({ status: 'ok', required: { yuan: '1800.00' }, recorded: { yuan: '2000.00' } });
     // The notice ran its seven days.
     const approved = Date.parse(trail[8].at);
     expect(Date.parse(trail[9].at) - approved).toBeGreaterThanOrEqual(7 * 86_400_000);

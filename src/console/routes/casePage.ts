@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { careFacilityTypes, eventTypes, type EventType } from '../../../machines/index.js';
 import { caseByRef } from '../caseRef.js';
+import { INCOME_RECORDED } from '../../engine/income.js';
 import type { CaseView } from '../../engine/caseView.js';
 import { errors } from '../../errors.js';
 import { eventLabels, roleLabels } from '../../labels.js';
@@ -21,6 +22,7 @@ import { sendHtml } from '../render.js';
 import { CONSOLE, redirect, who } from '../session.js';
 import { stateLabelOf, statusBar } from '../steps.js';
 import { eventFromForm, FORM_EVENTS, IRREVERSIBLE } from '../eventForms.js';
+import { incomeSection } from './caseIncome.js';
 
 const caseHref = (n: string) => `${CONSOLE}/c/${n}`;
 
@@ -41,12 +43,13 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
   app.get('/c/:caseNumber', async (request, reply) => {
     const user = who(request);
     const view = await load(request);
-    const [audit, verification, facilities, guardians, revisits] = await Promise.all([
+    const [audit, verification, facilities, guardians, revisits, income] = await Promise.all([
       engine.audit(user.principal, view.id),
       engine.verifyAudit(user.principal, view.id),
       view.allowedEvents.includes('PLACE') ? engine.facilities(user.principal, {}) : Promise.resolve([]),
       view.allowedEvents.includes('PLACE') ? engine.guardians(user.principal, {}) : Promise.resolve([]),
       view.placement ? engine.revisitHistory(user.principal, view.id) : Promise.resolve([]),
+      incomeSection(engine, user.principal, view.id, request.query as Record<string, unknown>),
     ]);
     const names = await actorNames([...audit.map((r) => r.actorId), ...revisits.map((r) => r.visitorId)]);
     const now = engine.deps.clock.now();
@@ -66,7 +69,7 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
       badge: deadlineBadge(view.deadline?.at, now, engine.deps.calendar),
       timeline: audit.map((r) => ({
         ...r,
-        label: r.eventType === 'OPEN_CASE' ? '登记入户普查' : ((eventLabels as Record<string, string>)[r.eventType] ?? r.eventType),
+        label: r.eventType === 'OPEN_CASE' ? '登记入户普查' : r.eventType === INCOME_RECORDED ? `登记家庭收入（${(r.payload as { year?: number } | null)?.year ?? ''}年）` : ((eventLabels as Record<string, string>)[r.eventType] ?? r.eventType),
         fromLabel: r.stateBefore ? stateLabelOf(r.stateBefore) : null,
         toLabel: r.stateAfter ? stateLabelOf(r.stateAfter) : null,
       })).reverse(),
@@ -75,6 +78,7 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
       facilities,
       guardians,
       revisits,
+      income,
       done: done && (eventTypes as string[]).includes(done) ? eventLabels[done as EventType] : null,
       today: engine.deps.clock.now(),
       stateText: stateLabelOf(view.state),
