@@ -208,13 +208,13 @@ export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Con
       serializers: { err: safeError, error: safeError, cause: safeError, req: requestSerializer },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    maskingStream(destination ?? (config.nodeEnv === 'development' ? prettyStream() : null) ?? pino.destination({ dest: 1, sync: true })),
+    maskingStream(destination ?? (config.nodeEnv === 'development' && process.stdout.isTTY ? prettyStream() : null) ?? pino.destination({ dest: 1, sync: true })),
   );
 }
 
 /**
- * Readable lines for a developer's terminal: pino-pretty, a development dependency, when NODE_ENV=development and
- * it is installed (`npm ci --omit=dev` leaves it out: production logs JSON, one object a line). Synchronous, so
+ * Readable lines for a developer's terminal: pino-pretty, a development dependency, when NODE_ENV=development,
+ * stdout is a terminal (a pipe — a log collector, a test reading a child's output — gets JSON) and it is installed (`npm ci --omit=dev` leaves it out: production logs JSON, one object a line). Synchronous, so
  * nothing is lost at exit; masking runs before it, on the JSON line.
  */
 function prettyStream(): DestinationStream | null {
