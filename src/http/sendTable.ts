@@ -37,6 +37,23 @@ export interface SendTableMeta {
 /** `?format=xlsx|csv`, for routes that take the format as a query field. */
 export const exportFormatField = z.enum(EXPORT_FORMATS, { error: 'expected xlsx or csv' });
 
+/** A format's media type without parameters, as the OpenAPI document names it (the answer adds a charset to CSV). */
+export const mediaTypeOf = (format: ExportFormat) => CONTENT_TYPES[format].split(';')[0].trim();
+
+/**
+ * The documented success of a download: the file, under the media type of each format the route may answer
+ * (so a client and the contract test know what a 200 carries), streamed.
+ */
+export function downloadResponse(formats: readonly ExportFormat[] = EXPORT_FORMATS) {
+  const file = z.string().meta({ format: 'binary' });
+  return {
+    200: {
+      description: `the file (${formats.map((f) => (f === 'csv' ? 'CSV in UTF-8 with BOM' : 'XLSX')).join(' or ')}), streamed as the rows are read`,
+      content: Object.fromEntries(formats.map((f) => [mediaTypeOf(f), { schema: file }])),
+    },
+  };
+}
+
 /**
  * The format of a download from its path's extension (`.xlsx`, `.csv`) or `?format=`; both given must agree,
  * and one must be given.

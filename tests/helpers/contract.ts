@@ -1,7 +1,8 @@
 /**
  * Checks answers against the service's own OpenAPI document (/openapi.json): the status must be documented for
  * the operation (a success status exactly; an error status exactly or by its 4XX/5XX range) and the body must
- * match the documented schema (ajv). It also keeps a tally of which operations have been answered with a success,
+ * match the documented schema (ajv); a file download (a success documented under other media types than JSON) must
+ * come as one of them, and look like it (an XLSX is a zip, a CSV starts with the UTF-8 BOM). It also keeps a tally of which operations have been answered with a success,
  * so a test can require that every operation in the document was exercised.
  */
 import { Ajv } from 'ajv';
@@ -27,7 +28,15 @@ export interface Answer {
   statusCode: number;
   headers: Record<string, unknown>;
   body: string;
+  /** The bytes as sent (light-my-request's rawPayload), for file downloads. */
+  rawPayload?: Buffer;
 }
+
+/** The first bytes of the files the service sends, by media type. */
+const FILE_SIGNATURES: Record<string, { bytes: Buffer; what: string }> = {
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { bytes: Buffer.from('PK\x03\x04', 'latin1'), what: 'a zip (XLSX) signature' },
+  'text/csv': { bytes: Buffer.from([0xef, 0xbb, 0xbf]), what: 'the UTF-8 byte order mark' },
+};
 
 const escapePointer = (s: string) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'));
 
@@ -67,6 +76,17 @@ export function contractChecker(doc: { paths: Record<string, Record<string, Open
     const entry = o.op.responses[documented];
     const schema = entry.content?.['application/json']?.schema;
     const out: string[] = [];
+    const files = Object.keys(entry.content ?? {}).filter((t) => t !== 'application/json');
+    if (!schema && files.length > 0 && status >= 200 && status < 300) {
+      const type = String(res.headers['content-type'] ?? '').split(';')[0].trim();
+      if (!files.includes(type)) out.push(`${o.key} ${status}: content-type ${res.headers['content-type']}, documented: ${files.join(', ')}`);
+      const bytes = res.rawPayload ?? Buffer.from(res.body, 'utf8');
+      if (bytes.length === 0) out.push(`${o.key} ${status}: an empty file`);
+      const signature = FILE_SIGNATURES[type];
+      if (signature && !bytes.subarray(0, signature.bytes.length).equals(signature.bytes)) out.push(`${o.key} ${status}: a ${type} without ${signature.what}`);
+      if (out.length === 0) (succeeded.get(o.key) ?? succeeded.set(o.key, new Set()).get(o.key)!).add(status);
+      return out;
+    }
     if (!schema && status !== 204 && !(status >= 300 && status < 400)) return [`${o.key} ${status} has no response schema`];
     if (!schema || status === 204 || (status >= 300 && status < 400)) {
       if (status === 204 && res.body !== '') out.push(`${o.key} 204 with a body`);
@@ -92,13 +112,18 @@ export function contractChecker(doc: { paths: Record<string, Record<string, Open
 
 /**
  * OpenAPI 3.0 `nullable: true` beside an `enum` means null is allowed too (as zod writes it); ajv, following the
- * 3.0.3 clarification, wants null inside the enum. Say it that way for ajv.
+ * 3.0.3 clarification, wants null inside the enum. Say it that way for ajv. zod also writes a nullable union as
+ * `{ anyOf: [...], nullable: true }` with no type, which ajv refuses to compile: there null is one more branch.
  */
 function nullableEnums<T>(value: T): T {
   if (Array.isArray(value)) value.forEach(nullableEnums);
   else if (value && typeof value === 'object') {
     const o = value as Record<string, unknown>;
     if (o.nullable === true && Array.isArray(o.enum) && !o.enum.includes(null)) o.enum = [...o.enum, null];
+    if (o.nullable === true && o.type === undefined && Array.isArray(o.anyOf)) {
+      o.anyOf = [...o.anyOf, { type: 'null' }];
+      delete o.nullable;
+    }
     Object.values(o).forEach(nullableEnums);
   }
   return value;

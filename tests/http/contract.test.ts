@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractChecker, openApiDocument, openObjects, type ContractChecker, type Operation } from '../helpers/contract.js';
 import { testDbKind } from '../helpers/db.js';
+import { REPORT_NAMES } from '../../src/reports/catalogue.js';
 import { startService, sunSurvey, V, type TestService, type TestUser } from '../helpers/service.js';
 
 /** Operations whose success this suite cannot reach, and why; their refusals are still checked. */
@@ -31,7 +32,9 @@ async function call(who: TestUser | null, method: Method, url: string, opts: { b
     headers: { ...(who ? { authorization: `Bearer ${s.token(who)}` } : {}), ...opts.headers },
   });
   expect(c.problems(method, url, res)).toEqual([]);
-  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : null, headers: res.headers, cookies: res.cookies };
+  // A file download is checked by its media type and first bytes (helpers/contract.ts); the rest answer JSON.
+  const json = String(res.headers['content-type'] ?? '').startsWith('application/json');
+  return { status: res.statusCode, body: res.body && json ? JSON.parse(res.body) : null, headers: res.headers, cookies: res.cookies };
 }
 
 async function ok(who: TestUser | null, method: Method, url: string, status: number, opts: Parameters<typeof call>[3] = {}) {
@@ -65,6 +68,7 @@ function sampleUrl(o: Operation): string {
     if (name === 'caseNumber') return '411282-2026-999999';
     if (name === 'year') return '2026';
     if (name === 'scope') return 'global';
+    if (name === 'villageCode') return V.sunjiagou; // a village inside the admins' jurisdiction
     if (schema.format === 'uuid' || /[0-9a-fA-F]\{8\}/.test(schema.pattern ?? '')) return randomUUID();
     if (schema.type === 'integer' || schema.type === 'number') return '999999';
     return randomUUID();
@@ -89,7 +93,9 @@ describe(`the API contract (${testDbKind()})`, () => {
       const success = Object.entries(o.op.responses).filter(([status]) => /^[23]\d\d$/.test(status));
       if (success.length === 0) missing.push(`${o.key}: no success response documented`);
       for (const [status, r] of success) {
-        if (!['204', '302'].includes(status) && !r.content?.['application/json']?.schema) missing.push(`${o.key} ${status}: no JSON schema`);
+        // A file download documents its media types (XLSX, CSV) with a schema of their own instead of JSON.
+        const documented = Object.values(r.content ?? {}).some((m) => m.schema);
+        if (!['204', '302'].includes(status) && !documented) missing.push(`${o.key} ${status}: no JSON schema`);
       }
       if (!o.op.responses['4XX'] || !o.op.responses['5XX']) missing.push(`${o.key}: errors (4XX, 5XX) undocumented`);
       const body = o.op.requestBody?.content?.['application/json']?.schema;
@@ -196,6 +202,38 @@ describe(`the API contract (${testDbKind()})`, () => {
     await ok('visitor', 'GET', '/revisits/due?within=60d', 200);
     await ok('officer', 'GET', `/cases/${caseId}/audit`, 200);
     await ok('officer', 'GET', `/cases/${caseId}/audit/verify`, 200);
+
+    // Income, the dividend reference of the 120% rule, and the funding projection.
+    const year = Number(today.slice(0, 4));
+    const income = await ok('officer', 'GET', `/cases/${caseId}/income?year=${year}`, 200);
+    const recorded = await ok('officer', 'PUT', `/cases/${caseId}/income/${year}`, 200, {
+      body: { lines: [{ source: 'dividend_collective', amount: 600, evidence: '村集体分红花名册' }, { source: 'tekun', amount: '4800.50', evidence: '特困供养金发放表' }] },
+      headers: { 'if-match': String(income.headers.etag) },
+    });
+    expect(recorded.body.lines).toHaveLength(2);
+    await ok('officer', 'GET', `/reports/income?year=${year}`, 200);
+    const reference = await ok('admin', 'GET', `/settings/dividend-references/${V.sunjiagou}/${year}`, 200);
+    await ok('admin', 'PUT', `/settings/dividend-references/${V.sunjiagou}/${year}`, 200, { body: { amount: 600 }, headers: { 'if-match': String(reference.headers.etag) } });
+    const references = await ok('admin', 'GET', `/settings/dividend-references?year=${year}`, 200);
+    expect(references.body.items).toHaveLength(1);
+    expect((await ok('officer', 'GET', `/cases/${caseId}/income?year=${year}`, 200)).body.dividendCheck.status).toBe('shortfall'); // 600 recorded, 120% of 600 required
+    const live = await ok('officer', 'GET', '/projection', 200);
+    expect(live.body.totals.households).toBeGreaterThan(0);
+    await ok('officer', 'POST', '/projection/what-if', 200, { body: { counties: [{ countyCode: '411282', households: 12 }], parameters: { householdsPerWorker: 3 } } });
+    await ok('cityAdmin', 'GET', '/settings/projection', 200);
+    const projection = await ok('cityAdmin', 'GET', '/settings/projection/4112', 200);
+    await ok('cityAdmin', 'PUT', '/settings/projection/4112', 200, { body: { householdsPerWorker: 5, monthlyWage: '4200.00', citySharePercent: 40 }, headers: { 'if-match': String(projection.headers.etag) } });
+
+    // Reports and exports (the exports are files: checked by media type and first bytes).
+    for (const name of REPORT_NAMES) await ok('officer', 'GET', `/reports/${name}`, 200);
+    await ok('officer', 'GET', `/reports/monthly-flows?region=411282&from=${today.slice(0, 7)}&to=${today.slice(0, 7)}`, 200);
+    for (const [who, name] of [['officer', 'worklist'], ['supervisor', 'overdue'], ['officer', 'roster']] as const) {
+      await ok(who, 'GET', `/exports/${name}.xlsx`, 200);
+      await ok(who, 'GET', `/exports/${name}.csv`, 200);
+      await ok(who, 'GET', `/exports/${name}?format=xlsx`, 200);
+    }
+    const log = await ok('supervisor', 'GET', '/exports/log?limit=20', 200);
+    expect(log.body.items).toHaveLength(9);
 
     // Supervision and notifications.
     await ok('supervisor', 'GET', '/overdue', 200);

@@ -9,11 +9,11 @@ import type { Engine, Principal } from '../../engine/index.js';
 import { exportLogReaders, type PreparedExport } from '../../engine/exports.js';
 import { overdueReaders } from '../../engine/overdue.js';
 import { errors } from '../../errors.js';
-import type { ExportFormat } from '../../exports/index.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../exports/index.js';
 import type { App } from '../app.js';
 import { requireRole } from '../auth.js';
 import { errorResponse } from '../schemas/common.js';
-import { exportFormatField, formatOf, sendTable } from '../sendTable.js';
+import { downloadResponse, exportFormatField, formatOf, sendTable } from '../sendTable.js';
 
 const principalOf = (p: Principal | null | undefined): Principal => {
   if (!p) throw errors.unauthenticated();
@@ -67,7 +67,6 @@ const exportLogPage = z.object({
 });
 
 const errorsDoc = { 400: errorResponse, 401: errorResponse, 403: errorResponse };
-const download = { 200: z.any().describe('the file (XLSX or CSV in UTF-8 with BOM), streamed') };
 
 export function exportRoutes(engine: Engine) {
   return async function register(app: App) {
@@ -84,7 +83,7 @@ export function exportRoutes(engine: Engine) {
           ext ? `/exports/${name}.${ext}` : `/exports/${name}`,
           {
             ...(preValidation ? { preValidation } : {}),
-            schema: { tags: ['exports'], summary: ext ? `${summary} (${ext.toUpperCase()})` : `${summary} (?format=xlsx|csv)`, querystring, response: { ...download, ...errorsDoc } },
+            schema: { tags: ['exports'], summary: ext ? `${summary} (${ext.toUpperCase()})` : `${summary} (?format=xlsx|csv)`, querystring, response: { ...downloadResponse(ext ? [ext] : EXPORT_FORMATS), ...errorsDoc } },
           },
           async (request, reply) => {
             const principal = principalOf(request.principal);

@@ -4,14 +4,20 @@ import { projectionParametersSchema, whatIfInputSchema, type Engine, type Princi
 import { errors } from '../../errors.js';
 import { clientRequestIdFor, type App } from '../app.js';
 import { parseIfMatch } from '../headers.js';
-import { tableJson } from './income.js';
+import { errorResponse } from '../schemas/common.js';
+import { projectionResult, projectionSettingsView } from '../schemas/incomeViews.js';
+import { tableJson } from './reports.js';
+
+const errorsDoc = { 400: errorResponse, 401: errorResponse, 403: errorResponse };
+/** A replacement guarded by If-Match: a stale one is 409, none is 428. */
+const changeDocs = { ...errorsDoc, 409: errorResponse, 428: errorResponse };
 
 const principalOf = (p: Principal | null | undefined): Principal => {
   if (!p) throw errors.unauthenticated();
   return p;
 };
 
-const scopeParams = z.object({ scope: z.string().regex(/^(global|\d{2}|\d{4})$/, 'expected global, a province (2 digits) or a city (4 digits) such as 4112') });
+const scopeParams = z.strictObject({ scope: z.string().regex(/^(global|\d{2}|\d{4})$/, 'expected global, a province (2 digits) or a city (4 digits) such as 4112') });
 
 export function projectionRoutes(engine: Engine) {
   return async function register(app: App) {
@@ -21,6 +27,7 @@ export function projectionRoutes(engine: Engine) {
         schema: {
           tags: ['projection'],
           summary: 'Care workers and wage bill per county on the live caseload (placed cases and those in the exit notice), the city’s and the counties’ shares (officer, supervisor, admin)',
+          response: { 200: projectionResult, ...errorsDoc },
         },
       },
       async (request) => {
@@ -36,6 +43,7 @@ export function projectionRoutes(engine: Engine) {
           tags: ['projection'],
           summary: 'The same on households per county given: { counties: [{ countyCode, households }], parameters? } (officer, supervisor, admin)',
           body: whatIfInputSchema,
+          response: { 200: projectionResult, ...errorsDoc },
         },
       },
       async (request) => {
@@ -46,7 +54,13 @@ export function projectionRoutes(engine: Engine) {
 
     app.get(
       '/settings/projection',
-      { schema: { tags: ['admin'], summary: 'The projection parameters of the admin’s city (or province): its own, in effect, the defaults; ETag: its version' } },
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'The projection parameters of the admin’s city (or province): its own, in effect, the defaults; ETag: its version',
+          response: { 200: projectionSettingsView, ...errorsDoc },
+        },
+      },
       async (request, reply) => {
         const view = await engine.projectionSettings(principalOf(request.principal));
         reply.header('etag', `"${view.version}"`);
@@ -56,7 +70,14 @@ export function projectionRoutes(engine: Engine) {
 
     app.get(
       '/settings/projection/:scope',
-      { schema: { tags: ['admin'], summary: 'The projection parameters of a scope (global, province, city)', params: scopeParams } },
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'The projection parameters of a scope (global, province, city)',
+          params: scopeParams,
+          response: { 200: projectionSettingsView, ...errorsDoc },
+        },
+      },
       async (request, reply) => {
         const view = await engine.projectionSettings(principalOf(request.principal), request.params.scope);
         reply.header('etag', `"${view.version}"`);
@@ -72,6 +93,7 @@ export function projectionRoutes(engine: Engine) {
           summary: 'Replace a scope’s projection parameters { householdsPerWorker, monthlyWage, citySharePercent } (admin of the city or province over it); If-Match required; recorded in the setting history',
           params: scopeParams,
           body: projectionParametersSchema,
+          response: { 200: projectionSettingsView, ...changeDocs },
         },
       },
       async (request, reply) => {

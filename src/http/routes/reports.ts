@@ -9,6 +9,7 @@ import type { ReportTable } from '../../reports/table.js';
 import type { App } from '../app.js';
 import { requireRole } from '../auth.js';
 import { errorResponse } from '../schemas/common.js';
+import { reportTableSchema } from '../schemas/reportTable.js';
 
 const region = z
   .string()
@@ -24,15 +25,8 @@ const periodQuery = z.strictObject({
   to: month('last month of the period; default: this month'),
 });
 
-/** The 200 body, exported so that tests check replies against it. */
-export const reportTableSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  scope: z.string().describe('the region-code prefix the figures cover'),
-  generatedAt: z.string(),
-  columns: z.array(z.object({ key: z.string(), label: z.string(), type: z.enum(['text', 'integer', 'decimal', 'money', 'percent', 'date', 'dateTime']) })),
-  rows: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.null()]))),
-});
+/** The 200 body (src/http/schemas/reportTable.ts), exported so that tests check replies against it. */
+export { reportTableSchema };
 
 /** A ReportTable as JSON (array rows; dates as ISO strings). */
 export async function tableJson(t: ReportTable) {
