@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Engine, Principal } from '../../engine/index.js';
 import { incomeYear } from '../../engine/income.js';
 import { errors } from '../../errors.js';
-import type { ExportFormat } from '../../exports/index.js';
+import { CONTENT_TYPES, EXPORT_FORMATS, type ExportFormat } from '../../exports/index.js';
 import { PERIOD_REPORTS, REPORT_NAMES, REPORT_TITLES, reportReaders } from '../../reports/catalogue.js';
 import type { ReportTable } from '../../reports/table.js';
 import type { App } from '../app.js';
@@ -31,7 +31,16 @@ const incomeExportQuery = z.strictObject({ year: incomeYear, region: regionPrefi
 const projectionExportQuery = z.strictObject({ format });
 
 const errorsDoc = { 400: errorResponse, 401: errorResponse, 403: errorResponse };
-const download = { 200: z.any().describe('the file (XLSX or CSV in UTF-8 with BOM), streamed') };
+/**
+ * The documented success: the file under each format's media type (binary), so a client knows what a 200
+ * carries. (The same shape as sendTable's downloadResponse where that exists: use it then.)
+ */
+const download = (formats: readonly ExportFormat[]) => ({
+  200: {
+    description: `the file (${formats.map((f) => (f === 'csv' ? 'CSV in UTF-8 with BOM' : 'XLSX')).join(' or ')}), streamed`,
+    content: Object.fromEntries(formats.map((f) => [CONTENT_TYPES[f].split(';')[0].trim(), { schema: z.string().meta({ format: 'binary' }) }])),
+  },
+});
 
 /** The query as recorded: its fields but the format (reports carry no personal values to leave out). */
 const filtersOf = (q: Record<string, unknown>) => Object.fromEntries(Object.entries(q).filter(([k, v]) => k !== 'format' && v !== undefined));
@@ -55,7 +64,7 @@ export function reportExportRoutes(engine: Engine) {
               tags: ['exports'],
               summary: ext ? `${summary} (${ext.toUpperCase()})` : `${summary} (?format=xlsx|csv)`,
               querystring,
-              response: { ...download, ...errorsDoc },
+              response: { ...download(ext ? [ext] : EXPORT_FORMATS), ...errorsDoc },
             },
           },
           async (request, reply) => {
