@@ -18,6 +18,7 @@ import { timerRoutes } from './http/routes/timers.js';
 import { overdueRoutes } from './http/routes/overdue.js';
 import { reportRoutes } from './http/routes/reports.js';
 import { exportRoutes } from './http/routes/exports.js';
+import { reportExportRoutes } from './http/routes/reportExports.js';
 import { timeSettingsRoutes } from './http/routes/timeSettings.js';
 import { authRoutes } from './http/routes/auth.js';
 import { registerConsole } from './console/index.js';
@@ -79,6 +80,7 @@ export function createService(deps: ServiceDeps) {
       await overdueRoutes(engine)(api);
       await reportRoutes(engine)(api);
       await exportRoutes(engine)(api);
+      await reportExportRoutes(engine)(api);
       await timeSettingsRoutes(engine)(api);
       await notificationRoutes(engine)(api);
       await webhookRoutes(engine)(api);

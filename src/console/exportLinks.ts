@@ -36,3 +36,12 @@ export function overdueExportLinks(region: string) {
   const params = region.length >= 9 ? { township: region.slice(0, 9) } : region.length === 6 ? { county: region } : {};
   return { xlsx: url('/exports/overdue.xlsx', params), csv: url('/exports/overdue.csv', params) };
 }
+
+/** A report (GET /reports/<name>) with the page's region and period, as XLSX and CSV. */
+export function reportExportLinks(name: string, q: { region?: string; from?: string; to?: string }) {
+  const params = { region: q.region, from: q.from, to: q.to };
+  return { xlsx: url(`/exports/reports/${name}.xlsx`, params), csv: url(`/exports/reports/${name}.csv`, params) };
+}
+
+/** The live projection (GET /projection) of the reader's jurisdiction, as XLSX and CSV. */
+export const projectionExportLinks = { xlsx: '/exports/projection.xlsx', csv: '/exports/projection.csv' } as const;

@@ -255,6 +255,15 @@ describe(`the API contract (${testDbKind()})`, () => {
     await ok('admin', 'PATCH', `/webhooks/${hook.body.id}`, 200, { body: { active: false } });
     await ok('admin', 'GET', `/webhooks/${hook.body.id}/deliveries`, 200);
 
+    // Exports of the reports, the income report and the live projection (files, not JSON: checked by their media type).
+    for (const o of c.operations.filter((x) => /^\/exports\/(reports\/|income|projection)/.test(x.path))) {
+      const query = [o.path.startsWith('/exports/income') ? 'year=2026' : '', /\.(xlsx|csv)$/.test(o.path) ? '' : 'format=csv'].filter(Boolean).join('&');
+      const url = query ? `${o.path}?${query}` : o.path;
+      const res = await s.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${s.token('supervisor')}` } });
+      expect(res.statusCode, `${url}: ${res.body.slice(0, 200)}`).toBe(200);
+      expect(c.problems('GET', url, res)).toEqual([]);
+    }
+
     // Timers: one of the placed case's is cancelled; one is made to fail for good and retried.
     const timers = await s.database.db.execute<{ id: number }>(sql`select id from timers where case_id = ${caseId} and status = 'pending' order by id`);
     const rows = (Array.isArray(timers) ? timers : (timers as { rows: { id: number }[] }).rows).map((r) => Number(r.id));

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../errors.js';
 import { PROJECTION_ROLES } from '../../engine/projection.js';
 import { requireConsoleRole } from '../access.js';
+import { projectionExportLinks } from '../exportLinks.js';
 import { pageData, type ConsoleContext } from '../context.js';
 import { yuan } from '../money.js';
 import { sendHtml } from '../render.js';
@@ -35,6 +36,7 @@ export async function projectionPages(app: FastifyInstance, ctx: ConsoleContext)
         saved: !!opts.saved,
         sourceLabel,
         yuan,
+        exports: projectionExportLinks,
       }),
     );
   }

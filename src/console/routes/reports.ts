@@ -13,6 +13,7 @@ import { barChart, lineChart } from '../../reports/charts.js';
 import { FLOW_LABELS, PERIOD_REPORTS, REPORT_NAMES, REPORT_TITLES, reportReaders, type ReportName } from '../../reports/catalogue.js';
 import type { ReportColumn, ReportRow, ReportTable } from '../../reports/table.js';
 import { requireConsoleRole } from '../access.js';
+import { reportExportLinks } from '../exportLinks.js';
 import { pageData, type ConsoleContext } from '../context.js';
 import { formIssues } from '../forms.js';
 import { sendHtml } from '../render.js';
@@ -124,6 +125,8 @@ export async function reportPages(app: FastifyInstance, ctx: ConsoleContext) {
       })),
       chart: chartOf(t, rows),
       apiPath: `/reports/${name}`,
+      // The same table as a file (the API's export route, which takes the session cookie).
+      exports: reportExportLinks(name, q),
       period: PERIOD_REPORTS.includes(name),
     };
   }

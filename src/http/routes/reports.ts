@@ -18,8 +18,9 @@ const region = z
   .describe('a region inside your jurisdiction (county 6 digits, township 9, village 12); outside it the table is empty');
 const month = (what: string) => z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected a month YYYY-MM, e.g. 2026-03').optional().describe(what);
 
-const plainQuery = z.strictObject({ region });
-const periodQuery = z.strictObject({
+/** The reports' queries (also the exports' of the reports, routes/reportExports.ts, with a format). */
+export const plainQuery = z.strictObject({ region });
+export const periodQuery = z.strictObject({
   region,
   from: month('first month of the period (China time); default: 11 months before `to`'),
   to: month('last month of the period; default: this month'),
