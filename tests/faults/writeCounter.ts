@@ -5,12 +5,13 @@
  * every request.
  *
  * Not counted: the traces of access itself — a refused sign-in is recorded in the security log and counted for the
- * lockout on purpose, and a session's last request is noted on its row.
+ * lockout on purpose, a session's last request is noted on its row, and a download (a GET) is recorded in the
+ * export log (who took which rows out, by design).
  */
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../../src/db/index.js';
 
-const TRACES = new Set(['security_log', 'rate_limit_hits', 'sessions']);
+const TRACES = new Set(['security_log', 'rate_limit_hits', 'sessions', 'export_log']);
 
 /** Installs the counter; returns the counted tables and the fingerprint function. */
 export async function installWriteCounter(db: Db): Promise<{ tables: string[]; fingerprint: () => Promise<string> }> {
