@@ -27,6 +27,7 @@ const FIELD_LABELS: Record<string, string> = {
   username: '用户名', password: '密码', currentPassword: '当前密码', newPassword: '新密码', confirmPassword: '确认新密码',
   villageCode: '村', address: '地址', poorId: '建档立卡编号',
   name: '姓名', idNumber: '身份证号', birthDate: '出生日期', sex: '性别', relation: '与户主关系', labourCapacity: '劳动能力',
+  year: '年度', region: '地区', from: '起始月份', to: '截止月份',
 };
 
 /** `members[0].idNumber` → 第1位成员 身份证号; a known field by its label; else the name as it is. */

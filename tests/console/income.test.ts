@@ -155,3 +155,36 @@ describe('管理 · 集体经济分红标准', () => {
     expect((await (await consoleAs(svc, 'officer')).get('/console/admin/dividends')).status).toBe(403);
   });
 });
+
+describe('家庭收入（按来源） among the reports', () => {
+  it('shows a year’s income by area and source with its chart and download links, to the roles that may read it', async () => {
+    const c = await newCase();
+    const view = await svc.as('officer', 'GET', `/cases/${c.id}`);
+    const lines = Object.entries({ dibao: 3384, pension: 1416, disability_allowance: 984, dividend_individual: 1500, dividend_collective: 2000, dividend_enterprise: 1000, care_fund: 2000 })
+      .map(([source, amount]) => ({ source, amount, evidence: '发放记录' }));
+    const put = await svc.as('officer', 'PUT', `/cases/${c.id}/income/2021`, { lines }, { 'if-match': `"${view.body.rowVersion}"` });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+
+    const supervisor = await consoleAs(svc, 'supervisor');
+    const page = await supervisor.get('/console/reports/income?year=2021');
+    expect(page.status, page.html).toBe(200);
+    const text = textOf(mainOf(page.html));
+    expect(text).toContain('2021年家庭收入（按来源）');
+    // One household of two in the jurisdiction: 12,284 yuan, 6,142 per person (the 合计 row).
+    expect(text).toMatch(/合计\s+1\s+2\s+3,384\.00\s+0\.00\s+1,416\.00\s+0\.00\s+984\.00\s+1,500\.00\s+2,000\.00\s+1,000\.00\s+2,000\.00\s+12,284\.00\s+6,142\.00/);
+    expect(page.html).toContain('<svg');
+    expect(page.html).toContain('href="/exports/income.xlsx?year=2021"');
+    const file = await supervisor.get('/exports/income.csv?year=2021');
+    expect(file.status).toBe(200);
+
+    // The overview lists it for those who may read it; a reviewer reads the other reports but not income.
+    expect((await supervisor.get('/console/reports')).html).toContain('/console/reports/income');
+    const reviewer = await consoleAs(svc, 'county');
+    expect((await reviewer.get('/console/reports')).html).not.toContain('/console/reports/income');
+    expect((await reviewer.get('/console/reports/income?year=2021')).status).toBe(403);
+    // Bad input: a clear error, in Chinese.
+    const bad = await supervisor.get('/console/reports/income?year=20x1');
+    expect(bad.status).toBe(400);
+    expect(textOf(bad.html), textOf(mainOf(bad.html))).toContain('请填写年份');
+  });
+});

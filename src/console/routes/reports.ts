@@ -7,7 +7,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { INCOME_REPORT_ROLES } from '../../engine/incomeReport.js';
 import { narrowRegion } from '../../engine/overdue.js';
+import { INCOME_SOURCES } from '../../domain/income.js';
+import { incomeSourceLabels } from '../../labels.js';
 import { errors } from '../../errors.js';
 import { barChart, lineChart } from '../../reports/charts.js';
 import { FLOW_LABELS, PERIOD_REPORTS, REPORT_NAMES, REPORT_TITLES, reportReaders, type ReportName } from '../../reports/catalogue.js';
@@ -16,6 +19,7 @@ import { requireConsoleRole } from '../access.js';
 import { reportExportLinks } from '../exportLinks.js';
 import { pageData, type ConsoleContext } from '../context.js';
 import { formIssues } from '../forms.js';
+import { isoChinaDate } from '../format.js';
 import { sendHtml } from '../render.js';
 import { CONSOLE } from '../session.js';
 
@@ -96,17 +100,23 @@ const CHAIN = [2, 4, 6, 9, 12];
 export async function reportPages(app: FastifyInstance, ctx: ConsoleContext) {
   const { engine, renderer } = ctx;
 
-  async function view(request: Parameters<typeof pageData>[0], name: ReportName, q: z.infer<typeof query>) {
+  /**
+   * What a report page shows of a table, whichever engine function built it: the area's name and breadcrumbs,
+   * the columns people read, the chart, and the links to the same table as a file.
+   */
+  async function tableView(
+    request: Parameters<typeof pageData>[0],
+    t: ReportTable,
+    o: { region?: string; linkTo: (region?: string) => string; drill?: (r: ReportRow) => string | null; chart: string | null; apiPath: string; exports: { xlsx: string; csv: string }; period: boolean },
+  ) {
     const principal = request.consoleUser!.principal;
-    const t = await engine.report(principal, name, q);
     const rows = Array.isArray(t.rows) ? t.rows : [];
-    const outside = q.region !== undefined && narrowRegion(principal.region, q.region) === null;
+    const outside = o.region !== undefined && narrowRegion(principal.region, o.region) === null;
     const names = new Map((await engine.regions({ prefix: principal.region })).map((r) => [r.code, r.name]));
     const nameOf = (code: string) => names.get(code.padEnd(12, '0')) ?? names.get(code) ?? code;
-    const link = (n: ReportName, region?: string) => `${CONSOLE}/reports/${n}${region && region !== principal.region ? `?region=${region}` : ''}`;
     const crumbs = CHAIN.filter((n) => n >= principal.region.length && n <= t.scope.length).map((n) => ({
       name: nameOf(t.scope.slice(0, n)),
-      href: link(name, t.scope.slice(0, n)),
+      href: o.linkTo(t.scope.slice(0, n) === principal.region ? undefined : t.scope.slice(0, n)),
       current: n === t.scope.length,
     }));
     const columns = t.columns.filter(shown);
@@ -118,18 +128,57 @@ export async function reportPages(app: FastifyInstance, ctx: ConsoleContext) {
       outside,
       crumbs,
       columns,
-      rows: rows.map((r) => ({
-        cells: columns.map((c) => ({ text: cellText(c, r[c.key]), num: c.type !== 'text' })),
-        // By region: the area's own report one level down.
-        drill: name === 'by-region' && typeof r.regionCode === 'string' && r.regionCode.length < 12 ? link('by-region', r.regionCode) : null,
-      })),
-      chart: chartOf(t, rows),
-      apiPath: `/reports/${name}`,
+      rows: rows.map((r) => ({ cells: columns.map((c) => ({ text: cellText(c, r[c.key]), num: c.type !== 'text' })), drill: o.drill?.(r) ?? null })),
+      chart: o.chart,
+      apiPath: o.apiPath,
       // The same table as a file (the API's export route, which takes the session cookie).
-      exports: reportExportLinks(name, q),
-      period: PERIOD_REPORTS.includes(name),
+      exports: o.exports,
+      period: o.period,
     };
   }
+
+  async function view(request: Parameters<typeof pageData>[0], name: ReportName, q: z.infer<typeof query>) {
+    const t = await engine.report(request.consoleUser!.principal, name, q);
+    const link = (n: ReportName, region?: string) => `${CONSOLE}/reports/${n}${region ? `?region=${region}` : ''}`;
+    return tableView(request, t, {
+      region: q.region,
+      linkTo: (region) => link(name, region),
+      // By region: the area's own report one level down.
+      drill: name === 'by-region' ? (r) => (typeof r.regionCode === 'string' && r.regionCode.length < 12 ? link('by-region', r.regionCode) : null) : undefined,
+      chart: chartOf(t, Array.isArray(t.rows) ? t.rows : []),
+      apiPath: `/reports/${name}`,
+      exports: reportExportLinks(name, q),
+      period: PERIOD_REPORTS.includes(name),
+    });
+  }
+
+  // 家庭收入（按来源）: the income report of a year (engine.incomeSummary, as GET /reports/income), by area one
+  // level down with drill-down, and its chart of the sources.
+  const incomeQuery = z.strictObject({
+    region: query.shape.region,
+    year: z.preprocess(blank, z.coerce.number({ error: '请填写年份，如 2026' }).int().min(2000, '请填写年份，如 2026').max(2100, '请填写年份，如 2026').optional()),
+  });
+  app.get('/reports/income', { preHandler: requireConsoleRole(...INCOME_REPORT_ROLES) }, async (request, reply) => {
+    const parsed = incomeQuery.safeParse(request.query ?? {});
+    if (!parsed.success) throw errors.validationFailed(formIssues(parsed.error));
+    const year = parsed.data.year ?? Number(isoChinaDate(engine.deps.clock.now()).slice(0, 4));
+    const region = parsed.data.region;
+    const t = await engine.incomeSummary(request.consoleUser!.principal, { year, region });
+    const rows = Array.isArray(t.rows) ? t.rows : [];
+    const linkTo = (r?: string) => `${CONSOLE}/reports/income?year=${year}${r ? `&region=${r}` : ''}`;
+    const whole = rows.find((row) => row.regionCode === '');
+    const totals = INCOME_SOURCES.map((s) => num(whole?.[s]));
+    const r = await tableView(request, t, {
+      region,
+      linkTo,
+      drill: (row) => (typeof row.regionCode === 'string' && row.regionCode !== '' && row.regionCode.length < 12 ? linkTo(row.regionCode) : null),
+      chart: !whole || num(whole.total) === 0 ? null : barChart({ title: '收入（按来源，元）', categories: INCOME_SOURCES.map((s) => incomeSourceLabels[s]), series: [{ name: '金额', data: totals }], horizontal: true, height: 60 + INCOME_SOURCES.length * 30 }),
+      apiPath: '/reports/income',
+      exports: { xlsx: `/exports/income.xlsx?year=${year}${region ? `&region=${region}` : ''}`, csv: `/exports/income.csv?year=${year}${region ? `&region=${region}` : ''}` },
+      period: false,
+    });
+    return sendHtml(reply, renderer.render('report', { ...pageData(request, r.title), r, q: { year }, region: region ?? '', incomeYear: year }));
+  });
 
   app.get('/reports', { preHandler: requireConsoleRole(...reportReaders) }, async (request, reply) => {
     const parsed = query.pick({ region: true }).strict().safeParse(request.query ?? {});
@@ -143,7 +192,12 @@ export async function reportPages(app: FastifyInstance, ctx: ConsoleContext) {
         placement,
         region,
         category,
-        reports: REPORT_NAMES.map((n) => ({ href: `${CONSOLE}/reports/${n}${q.region ? `?region=${q.region}` : ''}`, title: REPORT_TITLES[n] })),
+        reports: [
+          ...REPORT_NAMES.map((n) => ({ href: `${CONSOLE}/reports/${n}${q.region ? `?region=${q.region}` : ''}`, title: REPORT_TITLES[n] })),
+          ...(request.consoleUser!.principal.roles.some((r) => (INCOME_REPORT_ROLES as readonly string[]).includes(r))
+            ? [{ href: `${CONSOLE}/reports/income${q.region ? `?region=${q.region}` : ''}`, title: '家庭收入（按来源）' }]
+            : []),
+        ],
       }),
     );
   });
