@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { loadConfigOrExit } from '../config.js';
-import { createDb, MIGRATIONS_FOLDER, openConfiguredDatabase, rows, type DbHandle } from '../db/index.js';
+import { createDb, hostOf, MIGRATIONS_FOLDER, openConfiguredDatabase, rows, type DbHandle } from '../db/index.js';
 import { environmentOrExit } from '../envFile.js';
 import { createLogger } from '../logger.js';
 
@@ -52,14 +52,6 @@ async function main(): Promise<number> {
   return after === journal.entries.length ? 0 : 1;
 }
 
-function hostOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.host}${u.pathname}`;
-  } catch {
-    return '(unparsable url)';
-  }
-}
 
 main().then(
   (code) => process.exit(code),

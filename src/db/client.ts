@@ -168,7 +168,7 @@ function roomySocket(o: { host: string[]; port: number[]; path?: string | false 
 }
 
 /** Host and database of a connection URL, without credentials, for logs. */
-function hostOf(url: string): string {
+export function hostOf(url: string): string {
   try {
     const u = new URL(url);
     return `${u.host}${u.pathname}`;
