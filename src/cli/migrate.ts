@@ -52,7 +52,6 @@ async function main(): Promise<number> {
   return after === journal.entries.length ? 0 : 1;
 }
 
-
 main().then(
   (code) => process.exit(code),
   (err) => {
