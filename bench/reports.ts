@@ -179,7 +179,7 @@ ${timings.rebuild ? `Loading took ${timings.householdsMembersCases.toFixed(0)} s
 ${table}
 
 The count reports read the rollups (\`report_case_counts\`, \`report_category_counts\`: one row per village, state and
-placement mode or category), kept exact by triggers in each command's transaction (migration 0018), never the
+placement mode or category), kept exact by triggers in each command's transaction (migration 0019), never the
 million cases. \`overdue\` is the overdue machinery's index-only counts; \`revisits\` reads the revisits rollup
 (\`report_revisits\`, by village and month) and the overdue index for the missed ones; \`facilities\` counts
 occupancy from placements.
