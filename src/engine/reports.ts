@@ -36,45 +36,45 @@ export interface ReportQuery {
 }
 
 const FLOW_COLUMNS: ReportColumn[] = [
-        { key: 'month', label: '月份', type: 'text' },
-        ...(Object.keys(FLOW_LABELS) as Flow[]).map((f) => ({ key: f, label: FLOW_LABELS[f], type: 'integer' as const })),
-      ];
+  { key: 'month', label: '月份', type: 'text' },
+  ...(Object.keys(FLOW_LABELS) as Flow[]).map((f) => ({ key: f, label: FLOW_LABELS[f], type: 'integer' as const })),
+];
 const APPROVAL_COLUMNS: ReportColumn[] = [
-        { key: 'countyCode', label: '区划代码', type: 'text' },
-        { key: 'countyName', label: '县（市、区）', type: 'text' },
-        { key: 'approvals', label: '审批通过（户）', type: 'integer' },
-        { key: 'median', label: '用时中位数（工作日）', type: 'integer' },
-        { key: 'p90', label: '90%分位（工作日）', type: 'integer' },
-        { key: 'limit', label: '时限（工作日）', type: 'integer' },
-        { key: 'overLimit', label: '超时限（户）', type: 'integer' },
-        { key: 'overShare', label: '超时限比例', type: 'percent' },
-      ];
+  { key: 'countyCode', label: '区划代码', type: 'text' },
+  { key: 'countyName', label: '县（市、区）', type: 'text' },
+  { key: 'approvals', label: '审批通过（户）', type: 'integer' },
+  { key: 'median', label: '用时中位数（工作日）', type: 'integer' },
+  { key: 'p90', label: '90%分位（工作日）', type: 'integer' },
+  { key: 'limit', label: '时限（工作日）', type: 'integer' },
+  { key: 'overLimit', label: '超时限（户）', type: 'integer' },
+  { key: 'overShare', label: '超时限比例', type: 'percent' },
+];
 const OVERDUE_COLUMNS: ReportColumn[] = [
-        { key: 'countyCode', label: '区划代码', type: 'text' },
-        { key: 'countyName', label: '县（市、区）', type: 'text' },
-        { key: 'step', label: '环节代码', type: 'text' },
-        { key: 'stepLabel', label: '环节', type: 'text' },
-        { key: 'count', label: '超期件数', type: 'integer' },
-      ];
+  { key: 'countyCode', label: '区划代码', type: 'text' },
+  { key: 'countyName', label: '县（市、区）', type: 'text' },
+  { key: 'step', label: '环节代码', type: 'text' },
+  { key: 'stepLabel', label: '环节', type: 'text' },
+  { key: 'count', label: '超期件数', type: 'integer' },
+];
 const REVISIT_COLUMNS: ReportColumn[] = [
-        { key: 'villageCode', label: '区划代码', type: 'text' },
-        { key: 'villageName', label: '村', type: 'text' },
-        { key: 'townshipName', label: '乡镇', type: 'text' },
-        { key: 'onTime', label: '按时回访', type: 'integer' },
-        { key: 'late', label: '逾期回访', type: 'integer' },
-        { key: 'missed', label: '应访未访', type: 'integer' },
-        { key: 'onTimeShare', label: '按时率', type: 'percent' },
-      ];
+  { key: 'villageCode', label: '区划代码', type: 'text' },
+  { key: 'villageName', label: '村', type: 'text' },
+  { key: 'townshipName', label: '乡镇', type: 'text' },
+  { key: 'onTime', label: '按时回访', type: 'integer' },
+  { key: 'late', label: '逾期回访', type: 'integer' },
+  { key: 'missed', label: '应访未访', type: 'integer' },
+  { key: 'onTimeShare', label: '按时率', type: 'percent' },
+];
 const FACILITY_COLUMNS: ReportColumn[] = [
-        { key: 'name', label: '机构名称', type: 'text' },
-        { key: 'typeLabel', label: '类型', type: 'text' },
-        { key: 'regionName', label: '所在地', type: 'text' },
-        { key: 'beds', label: '床位', type: 'integer' },
-        { key: 'residents', label: '在住人数', type: 'integer' },
-        { key: 'occupancy', label: '入住率', type: 'percent' },
-        { key: 'caregivers', label: '护理员', type: 'integer' },
-        { key: 'residentsPerCaregiver', label: '每名护理员照护人数', type: 'decimal' },
-      ];
+  { key: 'name', label: '机构名称', type: 'text' },
+  { key: 'typeLabel', label: '类型', type: 'text' },
+  { key: 'regionName', label: '所在地', type: 'text' },
+  { key: 'beds', label: '床位', type: 'integer' },
+  { key: 'residents', label: '在住人数', type: 'integer' },
+  { key: 'occupancy', label: '入住率', type: 'percent' },
+  { key: 'caregivers', label: '护理员', type: 'integer' },
+  { key: 'residentsPerCaregiver', label: '每名护理员照护人数', type: 'decimal' },
+];
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
