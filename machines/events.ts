@@ -140,7 +140,8 @@ export const eventRoles: Record<EventType, readonly Role[]> = {
   RETURN: ['reviewer'],
   REJECT: ['reviewer'],
   RECORD_REFUSAL_NOTICE: ['officer'],
-  FILE_OBJECTION: ['officer'],
+  // An officer records an objection lodged on paper, in person or by phone; a villager lodges one online (public).
+  FILE_OBJECTION: ['officer', 'public'],
   RESOLVE_OBJECTION: ['officer'],
   NOTICE_PERIOD_ENDED: ['system'],
   PLACE: ['officer'],

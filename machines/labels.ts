@@ -29,6 +29,7 @@ export const roleLabels: Record<Role, string> = {
   supervisor: '督办人员',
   admin: '管理员',
   system: '系统',
+  public: '公众（网上提交）',
 };
 
 export const levelLabels: Record<ReviewLevel, string> = {

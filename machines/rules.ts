@@ -93,6 +93,13 @@ const byEvent: { [T in EventType]: RuleFn<T> } = {
   },
   FILE_OBJECTION: (ctx, e) => {
     const out: Violation[] = [];
+    // "Lodged online" must be true: only the public page (actor `public`) files online, and it files nothing else.
+    if (e.actor.role === 'public' && e.channel !== 'online') {
+      out.push(rule('ONLINE_CHANNEL_ONLY', 'an objection lodged through the public page has channel online', '通过公示查询页面提交的异议，方式只能是网上提交'));
+    }
+    if (e.actor.role !== 'public' && e.channel === 'online') {
+      out.push(rule('ONLINE_CHANNEL_PUBLIC', 'channel online is for objections lodged through the public page; record paper, in-person or phone ones', '“网上提交”的异议只能由群众通过公示查询页面提交；工作人员请登记书面、当面或电话异议'));
+    }
     if (ctx.publicity?.objections.some((o) => o.id === e.objectionId)) {
       out.push(rule('OBJECTION_ID_TAKEN', `objection ${e.objectionId} is already recorded`, `异议 ${e.objectionId} 已登记`));
     }

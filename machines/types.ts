@@ -23,7 +23,12 @@
  */
 import { z } from 'zod';
 
-export const roles = ['enumerator', 'evaluator', 'reviewer', 'officer', 'visitor', 'supervisor', 'admin', 'system'] as const;
+/**
+ * `public` (公众) is no user: it is the actor of an objection a villager lodges online through the public notice
+ * page (no account). It may send FILE_OBJECTION only, always with channel `online` (rules.ts); no user row can
+ * hold it (users_roles_check, GRANTABLE_ROLES).
+ */
+export const roles = ['enumerator', 'evaluator', 'reviewer', 'officer', 'visitor', 'supervisor', 'admin', 'system', 'public'] as const;
 export type Role = (typeof roles)[number];
 
 export const reviewLevels = ['village', 'township', 'county'] as const;

@@ -47,7 +47,7 @@ export const objectionChannelLabels: Record<'paper' | 'in_person' | 'phone' | 'o
   paper: '书面',
   in_person: '当面',
   phone: '电话',
-  online: '网上',
+  online: '网上提交',
 };
 
 export const objectionOutcomeLabels: Record<'upheld' | 'dismissed', string> = { upheld: '异议成立', dismissed: '异议不成立' };

@@ -11,7 +11,7 @@ import { registerErrorHandlers } from '../../src/http/errorHandler.js';
 import { healthRoutes } from '../../src/http/routes/health.js';
 import { regionCode } from '../../src/http/schemas/common.js';
 import { createLogger } from '../../src/logger.js';
-import { insertUser } from '../../src/db/index.js';
+import { insertUser, type NewUser } from '../../src/db/index.js';
 import { createAccounts } from '../../src/engine/accounts.js';
 import { systemClock } from '../../src/time/clock.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
@@ -58,7 +58,7 @@ let db: TestDb;
 beforeAll(async () => {
   db = await createTestDb();
   for (const p of [officer, reviewer]) {
-    const row = await insertUser(db.db, { username: p.username, displayName: p.username, roles: p.roles, reviewLevel: p.level, jurisdiction: p.region });
+    const row = await insertUser(db.db, { username: p.username, displayName: p.username, roles: p.roles as NewUser['roles'], reviewLevel: p.level, jurisdiction: p.region });
     p.id = row.id;
   }
   const logger = createLogger({ logLevel: 'info' }, { write: (line: string) => void logLines.push(line) });
