@@ -204,6 +204,30 @@ export const errorCatalogue = {
     messageZh: '操作过于频繁，请稍后再试',
     details: '{ retryAfterSeconds } (also in the Retry-After header)',
   },
+  PUBLIC_NOTICE_NOT_FOUND: {
+    status: 404,
+    message: 'No posted notice has this code (or the household is not on it); check the code printed on the paper',
+    messageZh: '未找到该查询码对应的公示（或该户不在此公示名单中），请核对纸质公示上印制的查询码',
+    details: 'none (an unknown code, a code of a document that is not a posted notice, and a household not on the notice answer alike)',
+  },
+  PUBLIC_NOTICE_CLOSED: {
+    status: 409,
+    message: 'The public notice for this household is over (or was withdrawn); an objection can no longer be lodged online',
+    messageZh: '该户的公示期已结束（或公示已撤回），不能再网上提交异议；如有意见请向公示上所列单位反映',
+    details: 'none',
+  },
+  PUBLIC_OBJECTION_LIMIT: {
+    status: 429,
+    message: 'This household has received as many online objections today as the notice accepts; try again tomorrow or object on paper',
+    messageZh: '该户今日网上异议已达上限，请明日再提交，或按公示所列地址、电话书面反映',
+    details: '{ limit }: online objections accepted per household and day',
+  },
+  PUBLIC_FORM_EXPIRED: {
+    status: 403,
+    message: 'The form has expired or was not sent from the notice page; open the notice again and resubmit',
+    messageZh: '表单已过期或不是从公示页面提交的，请重新打开公示页面后再提交',
+    details: 'none',
+  },
   INTERNAL: {
     status: 500,
     message: 'Internal error',
@@ -275,6 +299,7 @@ export interface ErrorDetailsByCode {
   PAYLOAD_TOO_LARGE: { limitBytes: number };
   IDEMPOTENCY_KEY_REUSED: { key: string };
   GUARD_FAILED: { rule: string; message: string; violations: { rule: string; message: string }[] };
+  PUBLIC_OBJECTION_LIMIT: { limit: number };
 }
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof ErrorDetailsByCode ? ErrorDetailsByCode[C] : never;
@@ -354,6 +379,10 @@ export const errors = {
     new AppError('TOO_MANY_ATTEMPTS', { messageZh: `登录失败次数过多，请 ${waitZh(retryAfterSeconds)}后再试`, details: { retryAfterSeconds } }),
   rateLimited: (retryAfterSeconds: number) =>
     new AppError('RATE_LIMITED', { messageZh: `操作过于频繁，请 ${waitZh(retryAfterSeconds)}后再试`, details: { retryAfterSeconds } }),
+  publicNoticeNotFound: () => new AppError('PUBLIC_NOTICE_NOT_FOUND'),
+  publicNoticeClosed: () => new AppError('PUBLIC_NOTICE_CLOSED'),
+  publicObjectionLimit: (limit: number) => new AppError('PUBLIC_OBJECTION_LIMIT', { details: { limit } }),
+  publicFormExpired: () => new AppError('PUBLIC_FORM_EXPIRED'),
   caseNotFound: (caseId: string) =>
     new AppError('CASE_NOT_FOUND', { message: `No case ${caseId}`, messageZh: `未找到案件 ${caseId}`, details: { caseId } }),
   eventNotAllowed: (details: ErrorDetailsByCode['EVENT_NOT_ALLOWED']) =>

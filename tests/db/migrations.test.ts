@@ -41,6 +41,7 @@ describe(`migrations (${testDbKind()})`, () => {
       'idempotency_keys',
       'members',
       'notifications',
+      'public_objections',
       'rate_limit_hits',
       'regions',
       'report_approvals',
