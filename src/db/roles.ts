@@ -17,7 +17,7 @@ import { rows, type Db, type Tx } from './types.js';
  * that protects a table with that function gets the grants right without editing this list). Names that do not
  * exist (yet) are skipped.
  */
-export const APPEND_ONLY_TABLES = ['audit_records', 'audit_checkpoints', 'audit_checkpoint_heads', 'security_log', 'export_log'] as const;
+export const APPEND_ONLY_TABLES = ['audit_records', 'audit_checkpoints', 'audit_checkpoint_heads', 'security_log', 'export_log', 'issued_documents'] as const;
 
 /** Trigger functions that refuse UPDATE/DELETE/TRUNCATE (migrations 0001 and 0009). */
 export const APPEND_ONLY_TRIGGER_FUNCTIONS = ['audit_records_refuse_change', 'append_only_refuse_change'] as const;

@@ -464,4 +464,5 @@ export * from './schemaAudit.js';
 export * from './schemaReports.js';
 export * from './schemaExports.js';
 export * from './schemaIncome.js';
+export * from './schemaDocuments.js';
 export * from './schemaPublic.js';

@@ -39,6 +39,7 @@ describe(`migrations (${testDbKind()})`, () => {
       'household_income',
       'households',
       'idempotency_keys',
+      'issued_documents',
       'members',
       'notifications',
       'public_objections',

@@ -111,7 +111,7 @@ describe.skipIf(testDbKind() !== 'postgres')('database roles: owner migrates, ru
 
     // The grant step that ends every migration run narrows the append-only ones.
     expect((await grantRuntimeRole(db.owner.db, db.roles.runtime)).appendOnly).toEqual(
-      ['audit_checkpoint_heads', 'audit_checkpoints', 'audit_records', 'export_log', 'later_journal', 'security_log', 'setting_history'],
+      ['audit_checkpoint_heads', 'audit_checkpoints', 'audit_records', 'export_log', 'issued_documents', 'later_journal', 'security_log', 'setting_history'],
     );
     await run.execute(sql`insert into later_journal (what) values ('sign-in')`);
     expect(((await run.execute(sql`select count(*)::int as n from later_journal`)) as unknown as { n: number }[])[0].n).toBe(1);
