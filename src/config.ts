@@ -68,6 +68,9 @@ export interface Config {
   /** Requests per minute per client address on every route (0 = no limit), and on public routes. */
   rateLimitPerMinute: number;
   rateLimitPublicPerMinute: number;
+  /** Online objections (公示网上异议) per client address and hour (0 = no limit), and per household and China day. */
+  publicObjectionsPerHour: number;
+  publicObjectionsPerCasePerDay: number;
   /** Honour X-Forwarded-For / -Proto from a reverse proxy (client address for limits and logs, https for cookies). */
   trustProxy: boolean;
   /** Bearer token GET /metrics requires; null: /metrics is off (404). */
@@ -240,6 +243,8 @@ function schemaFor(production: boolean, development = false) {
     SIGN_IN_WINDOW: duration('15m'),
     RATE_LIMIT: count('1200', 0, 1000000),
     RATE_LIMIT_PUBLIC: count('120', 0, 1000000),
+    PUBLIC_OBJECTIONS_PER_HOUR: count('5', 0, 10000),
+    PUBLIC_OBJECTIONS_PER_CASE_PER_DAY: count('10', 1, 10000),
     TRUST_PROXY: onOff().default(false),
     METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN needs at least 16 characters').optional(),
     WORKER_METRICS_PORT: z
@@ -372,6 +377,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     signInWindowSeconds: e.SIGN_IN_WINDOW,
     rateLimitPerMinute: e.RATE_LIMIT,
     rateLimitPublicPerMinute: e.RATE_LIMIT_PUBLIC,
+    publicObjectionsPerHour: e.PUBLIC_OBJECTIONS_PER_HOUR,
+    publicObjectionsPerCasePerDay: e.PUBLIC_OBJECTIONS_PER_CASE_PER_DAY,
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN ?? null,
     workerMetricsPort: e.WORKER_METRICS_PORT ?? null,

@@ -22,6 +22,7 @@ import { reportExportRoutes } from './http/routes/reportExports.js';
 import { timeSettingsRoutes } from './http/routes/timeSettings.js';
 import { authRoutes } from './http/routes/auth.js';
 import { registerConsole } from './console/index.js';
+import { registerPublicPages } from './public/index.js';
 import { metricsRoute } from './http/metrics.js';
 import { userRoutes } from './http/routes/users.js';
 import { incomeRoutes } from './http/routes/income.js';
@@ -59,6 +60,7 @@ export function createService(deps: ServiceDeps) {
     casePolicy: { ...defaultCasePolicy, reviewChain: deps.config.reviewChain },
     webhookTargets: { allowHosts: deps.config.webhookAllowHosts, ...(deps.lookup ? { lookup: deps.lookup } : {}) },
     logger: deps.logger,
+    publicPolicy: { objectionsPerCasePerDay: deps.config.publicObjectionsPerCasePerDay },
     sessionPolicy: { ttlMs: deps.config.sessionTtlSeconds * 1000, idleMs: deps.config.sessionIdleSeconds * 1000 },
     wallClock: deps.clock,
   });
@@ -92,6 +94,7 @@ export function createService(deps: ServiceDeps) {
   });
 
   registerConsole(app, { engine, config: deps.config, demoClock });
+  registerPublicPages(app, { engine, config: deps.config });
   metricsRoute(app, { token: deps.config.metricsToken, counts: engine.operationalCounts });
 
   // Every process forgets a changed user at once (NOTIFY from the users trigger); '' = reconnected, forget all.

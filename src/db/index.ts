@@ -30,3 +30,4 @@ export * from './reportRollup.js';
 export * from './exports.js';
 export * from './income.js';
 export * from './documents.js';
+export * from './publicObjections.js';

@@ -18,12 +18,14 @@ import { operationalCounts as readOperationalCounts } from '../db/index.js';
 import { createWebhookCommands } from './webhooks.js';
 import { createWorklist } from './worklist.js';
 import { createExports } from './exports.js';
+import { createPublicNotice } from './publicNotice.js';
+import { createPublicObjection } from './publicObjection.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
   /** The shared counts /metrics reports (timers due and failed, the webhook outbox), as of the engine's clock. */
   const operationalCounts = () => readOperationalCounts(deps.db, deps.clock.now());
-  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), accounts: createAccounts(deps), deps };
+  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), ...createPublicNotice(deps), ...createPublicObjection(deps), accounts: createAccounts(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;

@@ -28,6 +28,8 @@ export interface EngineDeps {
   webhookTargets: WebhookTargetPolicy;
   /** Care rules the service applies around the machine (defaults below). */
   care?: CarePolicy;
+  /** The public notice page's limits (default: 10 online objections per household and China day). */
+  publicPolicy?: PublicPolicy;
   /** Console sessions' lifetime and idle timeout (default 12 h, 30 min). */
   sessionPolicy?: { ttlMs: number; idleMs: number };
   /**
@@ -41,6 +43,13 @@ export interface CarePolicy {
   /** Wards a guardian may have when their registry entry sets no maximum of its own. */
   maxWardsPerGuardian: number;
 }
+
+export interface PublicPolicy {
+  /** Online objections accepted per household (case) and China day, from every address together. */
+  objectionsPerCasePerDay: number;
+}
+
+export const defaultPublicPolicy: PublicPolicy = { objectionsPerCasePerDay: 10 };
 
 export const defaultCarePolicy: CarePolicy = { maxWardsPerGuardian: 3 };
 

@@ -51,6 +51,9 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
       view.placement ? engine.revisitHistory(user.principal, view.id) : Promise.resolve([]),
       incomeSection(engine, user.principal, view.id, request.query as Record<string, unknown>),
     ]);
+    // Who lodged the online objections, and how to reach them: for officers of the jurisdiction only (the engine decides).
+    const online = ((view.publicity as { objections?: { id: string; channel: string }[] } | null)?.objections ?? []).filter((o) => o.channel === 'online').map((o) => o.id);
+    const lodgers = await engine.onlineObjectionContacts(user.principal, view.id, view.household.villageCode, online);
     const names = await actorNames([...audit.map((r) => r.actorId), ...revisits.map((r) => r.visitorId)]);
     const now = engine.deps.clock.now();
     const memberName = new Map(view.household.members.map((m) => [m.id, m.name]));
@@ -84,6 +87,7 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
       stateText: stateLabelOf(view.state),
       maxPerCaregiver: engine.deps.casePolicy.maxResidentsPerCaregiver,
       careTypes: careFacilityTypes,
+      lodgers,
     };
     return sendHtml(reply, renderer.render('case', data));
   });
