@@ -43,6 +43,8 @@ describe('loadConfig', () => {
       signInWindowSeconds: 15 * 60,
       rateLimitPerMinute: 1200,
       rateLimitPublicPerMinute: 120,
+      publicObjectionsPerHour: 5,
+      publicObjectionsPerCasePerDay: 10,
       trustProxy: false,
       metricsToken: null,
       workerMetricsPort: null,

@@ -150,6 +150,8 @@ describe('machines/rules.ts in Chinese', () => {
     [context((c) => { c.rejection = { by: 'r', at: AT, level: 'village', reason: 'x', refusalNotice: null }; }), ev('officer', { type: 'RECORD_REFUSAL_NOTICE', noticeNumber: '1', servedOn: '2026-01-01' })],
     [context(), ev('officer', { type: 'RECORD_REFUSAL_NOTICE', noticeNumber: '1', servedOn: '2027-01-01' })],
     [context(publicity('2026-03-01T00:00:00Z')), ev('officer', { type: 'FILE_OBJECTION', objectionId: 'o1', lodgedBy: 'x', channel: 'paper', content: 'x' })],
+    [context(), ev('public', { type: 'FILE_OBJECTION', objectionId: 'W1', lodgedBy: 'x', channel: 'paper', content: 'x' })],
+    [context(), ev('officer', { type: 'FILE_OBJECTION', objectionId: 'W1', lodgedBy: 'x', channel: 'online', content: 'x' })],
     [context(), ev('officer', { type: 'RESOLVE_OBJECTION', objectionId: 'nope', outcome: 'dismissed', reason: 'x' })],
     [context(publicity('2026-03-09T00:00:00Z')), ev('system', { type: 'NOTICE_PERIOD_ENDED' })],
     [context(), ev('system', { type: 'NOTICE_PERIOD_ENDED' })],
