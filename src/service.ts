@@ -27,6 +27,7 @@ import { metricsRoute } from './http/metrics.js';
 import { userRoutes } from './http/routes/users.js';
 import { incomeRoutes } from './http/routes/income.js';
 import { projectionRoutes } from './http/routes/projection.js';
+import { publicNoticeRoutes } from './http/routes/publicNotice.js';
 import { createOidc, type Oidc } from './auth/oidc.js';
 import { listen, SETTINGS_CHANNEL, USERS_CHANNEL } from './db/listen.js';
 import type { Logger } from './logger.js';
@@ -89,6 +90,7 @@ export function createService(deps: ServiceDeps) {
       await timerRoutes(engine)(api);
       await incomeRoutes(engine)(api);
       await projectionRoutes(engine)(api);
+      await publicNoticeRoutes(engine)(api);
       if (demoClock) await demoClockRoutes(demoClock)(api);
     },
   });

@@ -3,11 +3,12 @@
 // status and match its documented schema. Generic over the document: a route added later is probed by the
 // same rules (unauthenticated, unknown query field, unknown body field, text/plain body) and fails the last
 // test until it is answered with a documented success here (or listed in NO_SUCCESS_HERE with the reason).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractChecker, openApiDocument, openObjects, type ContractChecker, type Operation } from '../helpers/contract.js';
 import { testDbKind } from '../helpers/db.js';
+import { caseInPublicity, registerPublicityList } from '../helpers/publicNotice.js';
 import { REPORT_NAMES } from '../../src/reports/catalogue.js';
 import { startService, sunSurvey, V, type TestService, type TestUser } from '../helpers/service.js';
 
@@ -66,6 +67,7 @@ function sampleUrl(o: Operation): string {
     const p = o.op.parameters?.find((x) => x.in === 'path' && x.name === name);
     const schema = (p?.schema ?? {}) as { format?: string; type?: string; pattern?: string };
     if (name === 'caseNumber') return '411282-2026-999999';
+    if (name === 'code') return 'ABCD-EFGH'; // a printed document's code (well formed, registered to nothing)
     if (name === 'year') return '2026';
     if (name === 'scope') return 'global';
     if (name === 'villageCode') return V.sunjiagou; // a village inside the admins' jurisdiction
@@ -272,6 +274,16 @@ describe(`the API contract (${testDbKind()})`, () => {
     await ok('admin', 'GET', '/timers', 200);
     await ok('admin', 'POST', `/timers/${rows[0]}/retry`, 200, { body: { reason: '契约测试' } });
     await ok('admin', 'POST', `/timers/${rows[0]}/cancel`, 200);
+
+    // The public notice and the check of a copy (no credential): a 公示名单 registered for a case in its notice.
+    const { caseId: noticed } = await caseInPublicity(s);
+    const { doc: list, pdf } = await registerPublicityList(s, [noticed]);
+    const notice = await ok(null, 'GET', `/public/api/notices/${list.code}`, 200);
+    expect(notice.body.rows[0]).toMatchObject({ open: true });
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    expect((await ok(null, 'GET', `/public/api/check?code=${list.code}&sha256=${sha}`, 200)).body).toMatchObject({ match: true, by: 'both' });
+    expect((await ok(null, 'GET', `/public/api/check?sha256=${'0'.repeat(64)}`, 200)).body).toEqual({ match: false, by: 'sha256', document: null });
+    await ok(null, 'GET', '/public/api/notices/ZZZZ-ZZZZ', 404);
 
     await ok('admin', 'POST', '/admin/clock', 200, { body: { advanceDays: 1 } });
   });
