@@ -25,6 +25,7 @@ import { registerConsole } from './console/index.js';
 import { metricsRoute } from './http/metrics.js';
 import { userRoutes } from './http/routes/users.js';
 import { incomeRoutes } from './http/routes/income.js';
+import { documentRoutes } from './http/routes/documents.js';
 import { projectionRoutes } from './http/routes/projection.js';
 import { createOidc, type Oidc } from './auth/oidc.js';
 import { listen, SETTINGS_CHANNEL, USERS_CHANNEL } from './db/listen.js';
@@ -61,6 +62,7 @@ export function createService(deps: ServiceDeps) {
     logger: deps.logger,
     sessionPolicy: { ttlMs: deps.config.sessionTtlSeconds * 1000, idleMs: deps.config.sessionIdleSeconds * 1000 },
     wallClock: deps.clock,
+    documents: { publicBaseUrl: deps.config.publicBaseUrl },
   });
   const oidc = deps.oidc !== undefined ? deps.oidc : deps.config.oidc ? createOidc(deps.config.oidc) : null;
   const app = buildApp({
@@ -86,6 +88,7 @@ export function createService(deps: ServiceDeps) {
       await webhookRoutes(engine)(api);
       await timerRoutes(engine)(api);
       await incomeRoutes(engine)(api);
+      await documentRoutes(engine)(api);
       await projectionRoutes(engine)(api);
       if (demoClock) await demoClockRoutes(demoClock)(api);
     },
