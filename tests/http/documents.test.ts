@@ -214,4 +214,22 @@ describe(`printed documents (${testDbKind()})`, () => {
     expect(bad.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['body.extra', 'body.proposedModes.411282-2026-999999']);
     expect((await pdfPost('enumerator', `/villages/${V.sunjiagou}/publicity-list.pdf`)).status).toBe(403);
   });
+
+  it('issues in parallel on one case: every issuance registered and audited, one after another in the chain', async () => {
+    const p = person('周玉珍', '1943-09-09', 'female');
+    const { caseId } = await inPublicity(p, V.sunjiagou);
+    const before = (await listAudit(svc.database.db, caseId)).length;
+    // Five lists of the village at once (each covers this case and the others in the notice): the case row locks
+    // order them; none is lost, none forks the chain.
+    const all = await Promise.all(Array.from({ length: 5 }, () => pdfPost('officer', `/villages/${V.sunjiagou}/publicity-list.pdf`)));
+    expect(all.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const codes = all.map((r) => String(r.headers['x-document-code']));
+    expect(new Set(codes).size).toBe(5);
+    const issued = (await listAudit(svc.database.db, caseId)).slice(before);
+    expect(issued.map((a) => a.eventType)).toEqual(Array(5).fill('DOCUMENT_ISSUED'));
+    expect(issued.map((a) => (a.payload as { code: string }).code).sort()).toEqual([...codes].sort());
+    const verify = await svc.as('officer', 'GET', `/cases/${caseId}/audit/verify`);
+    expect(verify.status).toBe(200);
+    expect(verify.body).toMatchObject({ ok: true });
+  });
 });
