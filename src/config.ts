@@ -81,6 +81,8 @@ export interface Config {
   cookieSecure: 'auto' | 'on' | 'off';
   /** Origins allowed to call the API from a browser (CORS); empty = no cross-origin access. */
   corsOrigins: string[];
+  /** Where the public pages are reached from outside: printed documents' QR codes point to `${publicBaseUrl}/public/documents/<code>`. */
+  publicBaseUrl: string;
   /** Single sign-on through an OpenID Connect provider; undefined when not configured. */
   oidc?: OidcConfig;
 }
@@ -259,6 +261,7 @@ function schemaFor(production: boolean, development = false) {
       .default('')
       .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
       .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected a comma-separated list of origins such as https://console.example.gov.cn' }))),
+    PUBLIC_BASE_URL: url.default('http://localhost:3000'),
     OIDC_ISSUER: url.optional(),
     OIDC_CLIENT_ID: z.string().min(1).optional(),
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -384,6 +387,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workerMetricsPort: e.WORKER_METRICS_PORT ?? null,
     cookieSecure: e.COOKIE_SECURE,
     corsOrigins: e.CORS_ORIGINS,
+    publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     oidc: e.OIDC_ISSUER
       ? {
           issuer: e.OIDC_ISSUER.replace(/\/$/, ''),

@@ -186,6 +186,18 @@ export const errorCatalogue = {
     messageZh: '此操作不符合政策规定',
     details: '{ rule, message, violations }: the first rule broken, and every rule broken as { rule, message }',
   },
+  DOCUMENT_CHARACTER_UNPRINTABLE: {
+    status: 422,
+    message: 'A character of the document cannot be printed with the installed fonts; the document was not issued',
+    messageZh: '文书中有字符无法用现有字体打印，文书未生成',
+    details: '{ character, codePoint, field, person, fonts }: the character (e.g. 𠀾, U+2003E), the field it is in (姓名, 监护人姓名…), whose it is, and the fonts tried',
+  },
+  DOCUMENT_NOT_APPLICABLE: {
+    status: 409,
+    message: 'The case is not in a state that has this document',
+    messageZh: '案件当前环节不能出具此文书',
+    details: '{ kind, state, needs }: the document asked for, the case’s state (or the village’s), and what the document needs',
+  },
   PRECONDITION_REQUIRED: {
     status: 428,
     message: 'This change needs an If-Match header with the version you read',
@@ -300,6 +312,8 @@ export interface ErrorDetailsByCode {
   IDEMPOTENCY_KEY_REUSED: { key: string };
   GUARD_FAILED: { rule: string; message: string; violations: { rule: string; message: string }[] };
   PUBLIC_OBJECTION_LIMIT: { limit: number };
+  DOCUMENT_CHARACTER_UNPRINTABLE: { character: string; codePoint: string; field: string; person: string | null; fonts: string[] };
+  DOCUMENT_NOT_APPLICABLE: { kind: string; state: string; needs: string };
 }
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof ErrorDetailsByCode ? ErrorDetailsByCode[C] : never;
@@ -468,6 +482,14 @@ export const errors = {
       detailsZh: { rule: zh[0].rule, message: zh[0].message, violations: zh },
     });
   },
+  documentCharacterUnprintable: (details: ErrorDetailsByCode['DOCUMENT_CHARACTER_UNPRINTABLE']) =>
+    new AppError('DOCUMENT_CHARACTER_UNPRINTABLE', {
+      message: `The character ${details.character} (${details.codePoint}) in ${details.field}${details.person ? ` of ${details.person}` : ''} cannot be printed with the installed fonts (${details.fonts.join(', ')}); the document was not issued`,
+      messageZh: `${details.person ? `“${details.person}”的` : ''}${details.field}中的字符“${details.character}”（${details.codePoint}）无法用现有字体打印，文书未生成；请安装可显示该字的字体，或改为手写填写`,
+      details,
+    }),
+  documentNotApplicable: (details: ErrorDetailsByCode['DOCUMENT_NOT_APPLICABLE'], messageZh: string) =>
+    new AppError('DOCUMENT_NOT_APPLICABLE', { message: `No ${details.kind} here: the case (or village) is ${details.state}; it needs ${details.needs}`, messageZh, details }),
   internal: (cause?: unknown) => new AppError('INTERNAL', { cause }),
   notReady: (cause?: unknown) => new AppError('NOT_READY', { cause }),
 };

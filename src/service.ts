@@ -26,6 +26,7 @@ import { registerPublicPages } from './public/index.js';
 import { metricsRoute } from './http/metrics.js';
 import { userRoutes } from './http/routes/users.js';
 import { incomeRoutes } from './http/routes/income.js';
+import { documentRoutes } from './http/routes/documents.js';
 import { projectionRoutes } from './http/routes/projection.js';
 import { publicNoticeRoutes } from './http/routes/publicNotice.js';
 import { createOidc, type Oidc } from './auth/oidc.js';
@@ -64,6 +65,7 @@ export function createService(deps: ServiceDeps) {
     publicPolicy: { objectionsPerCasePerDay: deps.config.publicObjectionsPerCasePerDay },
     sessionPolicy: { ttlMs: deps.config.sessionTtlSeconds * 1000, idleMs: deps.config.sessionIdleSeconds * 1000 },
     wallClock: deps.clock,
+    documents: { publicBaseUrl: deps.config.publicBaseUrl },
   });
   const oidc = deps.oidc !== undefined ? deps.oidc : deps.config.oidc ? createOidc(deps.config.oidc) : null;
   const app = buildApp({
@@ -89,6 +91,7 @@ export function createService(deps: ServiceDeps) {
       await webhookRoutes(engine)(api);
       await timerRoutes(engine)(api);
       await incomeRoutes(engine)(api);
+      await documentRoutes(engine)(api);
       await projectionRoutes(engine)(api);
       await publicNoticeRoutes(engine)(api);
       if (demoClock) await demoClockRoutes(demoClock)(api);

@@ -1,6 +1,8 @@
 // The engine: commands and queries over cases, built from its dependencies in one place.
 import { createCare } from './care.js';
 import { createCommands } from './commands.js';
+import { createDocuments } from './documents.js';
+import { createDocumentTexts } from './documentTexts.js';
 import { createIncome } from './income.js';
 import { createIncomeReport } from './incomeReport.js';
 import { createDividendReferences } from './dividendReferences.js';
@@ -25,7 +27,7 @@ export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
   /** The shared counts /metrics reports (timers due and failed, the webhook outbox), as of the engine's clock. */
   const operationalCounts = () => readOperationalCounts(deps.db, deps.clock.now());
-  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), ...createPublicNotice(deps), ...createPublicObjection(deps), accounts: createAccounts(deps), deps };
+  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createDocumentTexts(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), ...createPublicNotice(deps), ...createPublicObjection(deps), accounts: createAccounts(deps), documents: createDocuments(deps, deps.documents ?? { publicBaseUrl: 'http://localhost:3000' }), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;

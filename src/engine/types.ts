@@ -37,6 +37,8 @@ export interface EngineDeps {
    * must not expire because the case clock jumped a week). Default: `clock`.
    */
   wallClock?: Clock;
+  /** Printed documents: the public pages' base URL (their QR codes) and the fonts (default: system Noto CJK, then the package's). */
+  documents?: { publicBaseUrl: string; fonts?: import('../documents/fonts.js').FontChain };
 }
 
 export interface CarePolicy {

@@ -36,6 +36,7 @@ export interface Answer {
 const FILE_SIGNATURES: Record<string, { bytes: Buffer; what: string }> = {
   'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { bytes: Buffer.from('PK\x03\x04', 'latin1'), what: 'a zip (XLSX) signature' },
   'text/csv': { bytes: Buffer.from([0xef, 0xbb, 0xbf]), what: 'the UTF-8 byte order mark' },
+  'application/pdf': { bytes: Buffer.from('%PDF-', 'latin1'), what: 'a PDF header (%PDF-)' },
 };
 
 const escapePointer = (s: string) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'));

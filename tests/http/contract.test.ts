@@ -71,6 +71,8 @@ function sampleUrl(o: Operation): string {
     if (name === 'year') return '2026';
     if (name === 'scope') return 'global';
     if (name === 'villageCode') return V.sunjiagou; // a village inside the admins' jurisdiction
+    const values = (schema as { enum?: string[] }).enum;
+    if (values?.length) return values[0]!;
     if (schema.format === 'uuid' || /[0-9a-fA-F]\{8\}/.test(schema.pattern ?? '')) return randomUUID();
     if (schema.type === 'integer' || schema.type === 'number') return '999999';
     return randomUUID();
@@ -202,6 +204,20 @@ describe(`the API contract (${testDbKind()})`, () => {
     await ok('visitor', 'POST', `/cases/${caseId}/revisits`, 201, { body: { date: today, livingConditions: '良好', health: '稳定', reassessmentNeeded: false } });
     await ok('visitor', 'GET', `/cases/${caseId}/revisits`, 200);
     await ok('visitor', 'GET', '/revisits/due?within=60d', 200);
+    // Printed documents (PDF files: checked by media type and first bytes): a revisit form of the placed case, and
+    // the 公示名单 of a village with a second case now in the public notice.
+    await ok('visitor', 'POST', `/cases/${caseId}/documents/revisit-form`, 200);
+    const noticed = (await ok('enumerator', 'POST', '/households', 201, { body: sunSurvey() })).body.caseId as string;
+    await event('enumerator', noticed, { type: 'SUBMIT_SURVEY' });
+    const started = await event('evaluator', noticed, { type: 'START_EVALUATION' });
+    for (const m of started.body.household.members) {
+      await event('evaluator', noticed, { type: 'RECORD_ASSESSMENT', assessment: { memberId: m.id, categories: ['elderly'], labourCapacity: 'none', evidence: ['证明'] } });
+    }
+    await event('evaluator', noticed, { type: 'SUBMIT_EVALUATION', conclusion: '符合' });
+    for (const who of ['village', 'township', 'county'] as const) await event(who, noticed, { type: 'APPROVE', comment: '同意' });
+    await ok('officer', 'POST', `/villages/${V.sunjiagou}/publicity-list.pdf`, 200, { body: {} });
+    const texts = await ok('admin', 'GET', '/settings/documents/411282', 200);
+    await ok('admin', 'PUT', '/settings/documents/411282', 200, { body: { issuer: '灵宝市民政局' }, headers: { 'if-match': String(texts.headers.etag) } });
     await ok('officer', 'GET', `/cases/${caseId}/audit`, 200);
     await ok('officer', 'GET', `/cases/${caseId}/audit/verify`, 200);
 
@@ -276,8 +292,8 @@ describe(`the API contract (${testDbKind()})`, () => {
     await ok('admin', 'POST', `/timers/${rows[0]}/cancel`, 200);
 
     // The public notice and the check of a copy (no credential): a 公示名单 registered for a case in its notice.
-    const { caseId: noticed } = await caseInPublicity(s);
-    const { doc: list, pdf } = await registerPublicityList(s, [noticed]);
+    const { caseId: inNotice } = await caseInPublicity(s);
+    const { doc: list, pdf } = await registerPublicityList(s, [inNotice]);
     const notice = await ok(null, 'GET', `/public/api/notices/${list.code}`, 200);
     expect(notice.body.rows[0]).toMatchObject({ open: true });
     const sha = createHash('sha256').update(pdf).digest('hex');

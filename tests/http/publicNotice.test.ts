@@ -5,12 +5,14 @@
 // (per address; per household and day, raced on PostgreSQL), and what they never show (personal data).
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows } from '../../src/db/index.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { findDocumentBySha256, insertDocument, rows } from '../../src/db/index.js';
+import { documentCodeOf } from '../../src/domain/documentCode.js';
 import { createTimerWorker } from '../../src/scheduler/timerWorker.js';
 import { textOf } from '../helpers/console.js';
 import { caseInPublicity, errorCodeOn, receiptOn, registerPublicityList, villager } from '../helpers/publicNotice.js';
 import { lockHolder, onPostgres } from '../helpers/race.js';
-import { startService, type TestService } from '../helpers/service.js';
+import { startService, V, type TestService } from '../helpers/service.js';
 import { TEST_PG_POOL, testDbKind } from '../helpers/db.js';
 
 let svc: TestService;
@@ -98,6 +100,68 @@ describe(`public notice and online objection (${testDbKind()})`, () => {
     const resolved = await svc.as('officer', 'POST', `/cases/${caseId}/events`, { type: 'RESOLVE_OBJECTION', objectionId: receipt, outcome: 'dismissed', reason: '经核实，其子无稳定收入，异议不成立' });
     expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
     expect(resolved.body.state).toBe('awaitingPlacement');
+  });
+
+  it('the printed 公示名单: its code opens the notice, the uploaded PDF checks 一致, an altered copy 不一致; a non-public document says only when and by whom', async () => {
+    const { caseId, caseNumber } = await caseInPublicity(svc, V.mingshan);
+    const printed = await svc.app.inject({ method: 'POST', url: `/villages/${V.mingshan}/publicity-list.pdf`, headers: { authorization: `Bearer ${svc.token('officer')}` }, payload: {} });
+    expect(printed.statusCode, printed.body.slice(0, 300)).toBe(200);
+    const pdf = printed.rawPayload;
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    const doc = (await findDocumentBySha256(svc.database.db, sha))!;
+    expect(doc.caseIds).toEqual([caseId]);
+    const v = villager(svc, '198.51.100.20');
+
+    const page = await v.request('GET', `/public/documents/${doc.code}`);
+    expect(page.status).toBe(200);
+    expect(textOf(page.html)).toContain('明山村');
+    expect(textOf(page.html)).toContain(caseNumber);
+
+    const upload = (bytes: Buffer) => {
+      const boundary = '----public-check';
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="公示.pdf"\r\nContent-Type: application/pdf\r\n\r\n`),
+        bytes,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      return svc.app.inject({ method: 'POST', url: '/public/check', remoteAddress: '198.51.100.20', payload: body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    };
+    const same = await upload(pdf);
+    expect(same.statusCode).toBe(200);
+    expect(same.body).toContain('data-match="yes"');
+    expect(textOf(same.body)).toContain('一致');
+    expect(textOf(same.body)).toContain('公示名单');
+    const altered = Buffer.from(pdf);
+    altered[altered.length - 20] ^= 1;
+    const changed = await upload(altered);
+    expect(changed.body).toContain('data-match="no"');
+    expect(textOf(changed.body)).toContain('不一致');
+    // Typed: the code with the right hash, with a wrong one; a hash alone.
+    expect((await v.request('GET', `/public/check?code=${doc.code}&sha256=${sha.toUpperCase()}`)).html).toContain('data-match="yes"');
+    expect((await v.request('GET', `/public/check?code=${doc.code}&sha256=${'a'.repeat(64)}`)).html).toContain('data-match="no"');
+    expect((await v.request('GET', `/public/check?sha256=${sha}`)).html).toContain('data-match="yes"');
+    const bad = await v.request('GET', '/public/check?sha256=xyz');
+    expect(bad.status).toBe(400);
+    expect(textOf(bad.html)).toContain('SHA-256 为 64 位十六进制数字');
+
+    // A refusal notice (not public): the check says when and by which office, and nothing else.
+    const secret = await insertDocument(svc.database.db, {
+      code: documentCodeOf(randomBytes(5)), kind: 'refusal_notice', villageCode: V.mingshan, caseIds: [caseId],
+      sha256: createHash('sha256').update('refusal').digest('hex'), issuedBy: svc.users.officer.id, issuedAt: svc.clock.now(), publicView: null,
+    });
+    const checked = await v.request('GET', `/public/check?code=${secret.code}`);
+    expect(checked.html).toContain('data-match="yes"');
+    const said = textOf(checked.html);
+    expect(said).toContain('灵宝市民政局');
+    for (const hidden of ['不予认定', '明山村', caseNumber, '孙某']) expect(said).not.toContain(hidden);
+    // And it is no notice: the notice page and the form refuse its code as unknown.
+    expect((await v.request('GET', `/public/documents/${secret.code}`)).status).toBe(404);
+    expect((await v.openForm(secret.code, caseNumber)).page.status).toBe(404);
+
+    // The objection on the printed list, as on any.
+    const sent = await v.object(doc.code, caseNumber);
+    expect(sent.status, sent.html).toBe(201);
+    expect(await stateOf(caseId)).toBe('publicity.objected');
   });
 
   it('an upheld online objection sends the case back to evaluation', async () => {
