@@ -2,12 +2,9 @@
 // the households as posted, and lodges an objection online; the confirmation gives a receipt number; the officer's
 // case page then shows it, labelled 网上提交. No script on the public pages, every control labelled, no sideways
 // scrolling. SCREENSHOTS=1 writes docs/console/public-notice-phone.png and public-objection-phone.png for the README.
-import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertDocument, rows } from '../../src/db/index.js';
-import { documentCodeOf } from '../../src/domain/documentCode.js';
-import { maskResidentId } from '../../src/domain/residentId.js';
+import { rows } from '../../src/db/index.js';
 import { expectLabelled, PHONE_CONTEXT, shot, startBrowserHarness, type BrowserHarness } from '../helpers/browser.js';
 
 let h: BrowserHarness;
@@ -16,31 +13,14 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-/** The 渑池县 洪阳村 demo case in its public notice, and a 公示名单 registered for it as the issuer records one. */
+/** The 渑池县 洪阳村 demo case in its public notice, and its village's 公示名单 printed as an officer prints it. */
 async function postedNotice() {
   const db = h.service.database.db;
   const [c] = rows<{ id: string; village_code: string }>(await db.execute(sql`select c.id, c.village_code from cases c join households h on h.id = c.household_id where h.poor_id = 'DEMO-OBJECTION'`));
   const officer = { id: '00000000-0000-4000-8000-000000000001', username: 'reader', roles: ['officer' as const], level: null, region: '411221' };
   const view = await h.service.engine.getCase(officer, c!.id);
-  const head = view.household.members[0]!;
-  const publicity = view.publicity as { openedAt: string; endsAt: string };
-  const day = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 10);
-  const doc = await insertDocument(db, {
-    code: documentCodeOf(randomBytes(5)),
-    kind: 'publicity_list',
-    villageCode: c!.village_code,
-    caseIds: [c!.id],
-    sha256: createHash('sha256').update(randomBytes(32)).digest('hex'),
-    issuedBy: officer.id,
-    issuedAt: h.service.clock.now(),
-    publicView: {
-      villageName: '洪阳村', townshipName: '洪阳镇', countyName: '渑池县',
-      rows: [{ caseNumber: view.caseNumber, name: head.name, maskedId: maskResidentId(head.idNumber!), sex: head.sex, categories: ['elderly', 'severe_disability'], mode: 'centralized_support' }],
-      periodStart: day(publicity.openedAt), periodEnd: day(new Date(Date.parse(publicity.endsAt) - 1).toISOString()),
-      objectTo: { office: '洪阳镇人民政府民政所', address: '渑池县洪阳镇政府路8号', telephone: '0398-4800000' },
-    },
-  });
-  return { doc, caseNumber: view.caseNumber, head };
+  const issued = await h.service.engine.documents.issuePublicityList({ principal: officer, requestId: null }, c!.village_code, { [view.caseNumber]: 'centralized_support' });
+  return { doc: issued.document, caseNumber: view.caseNumber, head: view.household.members[0]! };
 }
 
 describe('公示查询与网上异议 on a phone', () => {

@@ -57,6 +57,12 @@ describe(`public notice and online objection (${testDbKind()})`, () => {
     const receipt = receiptOn(sent.html)!;
     expect(receipt).toMatch(/^W20260302[0-9A-Z]{6}$/);
     expect(sent.html).not.toContain('13912345678');
+    // The notice, the JSON and the check never show who objected.
+    for (const url of [`/public/documents/${doc.code}`, `/public/api/notices/${doc.code}`, `/public/check?code=${doc.code}`, `/public/api/check?code=${doc.code}`]) {
+      const r = await v.request('GET', url);
+      expect(r.status, url).toBe(200);
+      for (const secret of ['王某村民', '13912345678', receipt]) expect(r.html, url).not.toContain(secret);
+    }
 
     // Filed on the case as any objection: state, audit record (actor public, channel online), officer notified.
     expect(await stateOf(caseId)).toBe('publicity.objected');
