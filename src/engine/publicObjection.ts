@@ -150,7 +150,7 @@ export function createPublicObjection(deps: EngineDeps) {
           insertPublicObjectionStmt({ receipt, caseId, documentCode, lodgedOn: day, slot: today.top + 1, name: input.name, contact: input.contact, createdAt: at }),
           notifyOfficersStmt({
             villageCode: row.villageCode, caseId, kind: 'online_objection',
-            title: `网上异议：${row.caseNumber}`,
+            title: `收到网上提交的异议：${row.caseNumber}`,
             body: `公示期间收到群众网上提交的异议（回执号 ${receipt}），请在案件页面处理。`,
             data: { caseNumber: row.caseNumber, receipt, channel: 'online' },
             at,

@@ -74,7 +74,7 @@ describe(`public notice and online objection (${testDbKind()})`, () => {
     expect(JSON.stringify(filed.payload)).not.toContain('13912345678'); // the contact lives only in public_objections
     expect((await svc.engine.audit(svc.principal('officer'), caseId)).length).toBe(audit.length);
     const inbox = await svc.engine.notifications(svc.principal('officer'), { limit: 20 });
-    const note = inbox.items.find((n: { title: string }) => n.title === `网上异议：${caseNumber}`);
+    const note = inbox.items.find((n: { title: string }) => n.title === `收到网上提交的异议：${caseNumber}`);
     expect(note).toBeTruthy();
     expect(JSON.stringify(note)).not.toContain('王某村民');
     // An officer of another county is not told.
@@ -330,6 +330,10 @@ describe(`public notice and online objection (${testDbKind()})`, () => {
   it('the public routes need no session and reach nothing else', async () => {
     const v = villager(svc, '198.51.100.9');
     expect((await v.request('GET', '/public/')).status).toBe(200);
+    expect((await v.request('GET', '/public')).status).toBe(200);
+    const typed = await v.request('GET', '/public/?code=abcd efgh');
+    expect(typed.status).toBe(303);
+    expect(typed.headers.location).toBe('/public/documents/ABCDEFGH');
     expect((await v.request('GET', '/public/check')).status).toBe(200);
     // The public cookie is no credential anywhere else.
     const { caseId, caseNumber } = await caseInPublicity(svc);

@@ -28,7 +28,7 @@ const KIND_LABELS: Record<string, string> = {
   agreement_renewal: '协议续签提醒',
   facility_ratio_breach: '护理人员不足',
   duplicate_attempt: '重复申请提示',
-  online_objection: '网上异议',
+  online_objection: '网上提交的异议',
 };
 
 function row(n: NotificationView) {
