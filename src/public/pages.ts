@@ -2,7 +2,7 @@
  * The routes of the public pages (see index.ts for the list and the limits). Every input is validated with the
  * engine's own schemas (src/engine/publicInput.ts), strictly: an unknown form field is refused and named.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -15,7 +15,6 @@ import { AppError, errors, type FieldIssue } from '../errors.js';
 import { receiptOf } from '../engine/publicObjection.js';
 import { caseNumberInput, documentCheckInputSchema, documentCodeInput, PUBLIC_LIMITS, publicObjectionInputSchema } from '../engine/publicInput.js';
 import type { PublicNotice } from '../engine/publicNotice.js';
-import { randomBytes } from 'node:crypto';
 import { PUBLIC_COOKIE } from './formToken.js';
 import { PUBLIC, renderPublicError, type PublicContext } from './index.js';
 
