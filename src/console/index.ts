@@ -22,6 +22,7 @@ import { signInPages } from './routes/signIn.js';
 import { inboxPages } from './routes/inbox.js';
 import { casePages } from './routes/casePage.js';
 import { caseIncomePages } from './routes/caseIncome.js';
+import { caseDocumentPages } from './routes/caseDocuments.js';
 import { projectionPages } from './routes/projection.js';
 import { adminDividendPages } from './routes/adminDividends.js';
 import { demoClockPages } from './routes/demoClock.js';
@@ -90,6 +91,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await inboxPages(scope, ctx);
       await casePages(scope, ctx);
       await caseIncomePages(scope, ctx);
+      await caseDocumentPages(scope, ctx);
       await projectionPages(scope, ctx);
       await adminDividendPages(scope, ctx);
       if (deps.demoClock) await demoClockPages(scope, ctx, deps.demoClock);

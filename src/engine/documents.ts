@@ -13,7 +13,7 @@
  */
 import { ageOn, chinaDate, loadCaseSnapshot, topState, type CaseSnapshot, type Role } from '../../machines/index.js';
 import { listSettingScopes } from '../db/settings.js';
-import { findCase, findRegion, findUserById, listRevisits, listVillageCasesInState, loadHousehold, type CaseRow, type DocumentKind, type MemberRow, type Tx } from '../db/index.js';
+import { findCase, findRegion, listCaseDocuments, findUserById, listRevisits, listVillageCasesInState, loadHousehold, type CaseRow, type DocumentKind, type MemberRow, type Tx } from '../db/index.js';
 import { maskResidentId } from '../domain/residentId.js';
 import {
   drawCareAgreement,
@@ -317,7 +317,26 @@ export function createDocuments(deps: EngineDeps, options: DocumentsOptions) {
     });
   }
 
-  return { issueCaseDocument, issuePublicityList, textsFor };
+  /** The documents issued for a case (anyone who sees the case): kind, code, hash, when, by whom. */
+  async function caseDocuments(p: Principal, caseId: string) {
+    const row = await findCase(db, caseId);
+    if (!row || !inJurisdiction(p, row.villageCode)) throw errors.caseNotFound(caseId);
+    return (await listCaseDocuments(db, caseId)).map((d) => ({ kind: d.kind, title: documentTitles[d.kind], code: d.code, sha256: d.sha256, issuedBy: d.issuedBy, issuedAt: d.issuedAt.toISOString() }));
+  }
+
+  /** Which case documents the caller may print for this case now (the console's buttons; the engine still checks). */
+  function printableFor(p: Principal, view: { state: string; placement: { mode: string; agreement?: unknown } | null; exit: unknown }): CaseDocumentKind[] {
+    const top = view.state.split('.')[0]!;
+    const may = (k: DocumentKind) => p.roles.some((r) => DOCUMENT_ROLES[k].includes(r));
+    const out: CaseDocumentKind[] = [];
+    if (top === 'rejected' && may('refusal_notice')) out.push('refusal_notice');
+    if (view.placement?.mode === 'dispersed_care' && view.placement.agreement && may('care_agreement')) out.push('care_agreement');
+    if (view.placement && ['active', 'exitNotice'].includes(top) && may('revisit_form')) out.push('revisit_form');
+    if (view.exit && may('exit_notice')) out.push('exit_notice');
+    return out;
+  }
+
+  return { issueCaseDocument, issuePublicityList, textsFor, caseDocuments, printableFor, mayPrintPublicityList: (p: Principal) => p.roles.some((r) => DOCUMENT_ROLES.publicity_list.includes(r)) };
 }
 
 export type DocumentsEngine = ReturnType<typeof createDocuments>;
