@@ -37,6 +37,7 @@ import { adminUserPages } from './routes/adminUsers.js';
 import { adminCarePages } from './routes/adminCare.js';
 import { adminCalendarPages } from './routes/adminCalendar.js';
 import { adminDeadlinePages } from './routes/adminDeadlines.js';
+import { adminDocumentPages } from './routes/adminDocuments.js';
 import { adminWebhookPages } from './routes/adminWebhooks.js';
 import { exportLogPages } from './routes/exportLog.js';
 import { pageData, type ConsoleContext } from './context.js';
@@ -105,6 +106,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await adminCarePages(scope, ctx);
       await adminCalendarPages(scope, ctx);
       await adminDeadlinePages(scope, ctx);
+      await adminDocumentPages(scope, ctx);
       await adminWebhookPages(scope, ctx);
       await exportLogPages(scope, ctx);
     },

@@ -72,3 +72,31 @@ describe('文书 on the console', () => {
     expect(textOf(mainOf((await officer.get(`/console/c/${r.body.caseNumber}`)).html))).toContain('出具文书：不予认定通知书');
   });
 });
+
+describe('管理 · 文书设置', () => {
+  it('an admin sets the township’s objection office and the issuer; the next 公示名单 prints them; a stale page is refused', async () => {
+    const admin = await consoleAs(svc, 'admin');
+    const page = await admin.get('/console/admin/documents');
+    expect(page.status).toBe(200);
+    expect(textOf(mainOf(page.html))).toContain('{county}民政局'); // the default, filled with the county's name when printed
+    const saved = await admin.post('/console/admin/documents', { scope: '411282', version: '0', issuer: '灵宝市民政局（示例）', township: '411282108', office: '苏村乡民政所', address: '苏村乡政府院内', telephone: '0398-1234567' });
+    expect(saved.status, saved.html.slice(0, 500)).toBe(303);
+    const after = textOf(mainOf((await admin.get(saved.location)).html));
+    for (const s of ['已保存', '苏村乡民政所', '0398-1234567', '灵宝市民政局（示例）']) expect(after).toContain(s);
+    const stale = await admin.post('/console/admin/documents', { scope: '411282', version: '0', issuer: 'x' });
+    expect(stale.status).toBe(409);
+    expect(stale.html).toContain('data-code="SETTING_VERSION_CONFLICT"');
+    const bad = await admin.post('/console/admin/documents', { scope: '411282', version: '1', reviewDays: '0' });
+    expect(bad.status).toBe(400);
+    // Not an admin of 灵宝市: read-only elsewhere, refused to change it.
+    const mc = await consoleAs(svc, 'mcAdmin');
+    expect((await mc.post('/console/admin/documents', { scope: '411282', version: '1', issuer: 'y' })).status).toBe(403);
+
+    await inPublicity();
+    const officer = await consoleAs(svc, 'officer');
+    const printed = await officer.post(`/console/villages/${V.sunjiagou}/publicity-list`, {});
+    expect(printed.status).toBe(200);
+    const doc = await findDocumentByCode(svc.database.db, String(printed.headers['x-document-code']));
+    expect(doc?.publicView?.objectTo).toEqual({ office: '苏村乡民政所', address: '苏村乡政府院内', telephone: '0398-1234567' });
+  });
+});
