@@ -22,6 +22,7 @@ import { signInPages } from './routes/signIn.js';
 import { inboxPages } from './routes/inbox.js';
 import { casePages } from './routes/casePage.js';
 import { caseIncomePages } from './routes/caseIncome.js';
+import { caseDocumentPages } from './routes/caseDocuments.js';
 import { projectionPages } from './routes/projection.js';
 import { adminDividendPages } from './routes/adminDividends.js';
 import { demoClockPages } from './routes/demoClock.js';
@@ -36,6 +37,7 @@ import { adminUserPages } from './routes/adminUsers.js';
 import { adminCarePages } from './routes/adminCare.js';
 import { adminCalendarPages } from './routes/adminCalendar.js';
 import { adminDeadlinePages } from './routes/adminDeadlines.js';
+import { adminDocumentPages } from './routes/adminDocuments.js';
 import { adminWebhookPages } from './routes/adminWebhooks.js';
 import { exportLogPages } from './routes/exportLog.js';
 import { pageData, type ConsoleContext } from './context.js';
@@ -90,6 +92,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await inboxPages(scope, ctx);
       await casePages(scope, ctx);
       await caseIncomePages(scope, ctx);
+      await caseDocumentPages(scope, ctx);
       await projectionPages(scope, ctx);
       await adminDividendPages(scope, ctx);
       if (deps.demoClock) await demoClockPages(scope, ctx, deps.demoClock);
@@ -103,6 +106,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await adminCarePages(scope, ctx);
       await adminCalendarPages(scope, ctx);
       await adminDeadlinePages(scope, ctx);
+      await adminDocumentPages(scope, ctx);
       await adminWebhookPages(scope, ctx);
       await exportLogPages(scope, ctx);
     },

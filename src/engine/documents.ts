@@ -13,7 +13,7 @@
  */
 import { ageOn, chinaDate, loadCaseSnapshot, topState, type CaseSnapshot, type Role } from '../../machines/index.js';
 import { listSettingScopes } from '../db/settings.js';
-import { findCase, findRegion, findUserById, listRevisits, listVillageCasesInState, loadHousehold, type CaseRow, type DocumentKind, type MemberRow, type Tx } from '../db/index.js';
+import { findCase, findRegion, listCaseDocuments, findUserById, listRevisits, listVillageCasesInState, loadHousehold, type CaseRow, type DocumentKind, type Db, type MemberRow } from '../db/index.js';
 import { maskResidentId } from '../domain/residentId.js';
 import {
   drawCareAgreement,
@@ -87,7 +87,7 @@ export function createDocuments(deps: EngineDeps, options: DocumentsOptions) {
   const fonts = () => (chain ??= defaultFontChain());
   const urlOf = (code: string) => `${options.publicBaseUrl.replace(/\/+$/, '')}/public/documents/${code}`;
 
-  async function placeNames(tx: Tx, villageCode: string): Promise<PlaceNames> {
+  async function placeNames(tx: Db, villageCode: string): Promise<PlaceNames> {
     const [v, t, c] = await Promise.all([
       findRegion(tx, villageCode),
       findRegion(tx, `${villageCode.slice(0, 9)}000`),
@@ -97,7 +97,7 @@ export function createDocuments(deps: EngineDeps, options: DocumentsOptions) {
   }
 
   /** The texts in effect for a village: defaults, then global, province, city, county. */
-  async function textsFor(tx: Tx, villageCode: string): Promise<DocumentTexts> {
+  async function textsFor(tx: Db, villageCode: string): Promise<DocumentTexts> {
     const rows = await listSettingScopes(tx, DOCUMENTS_SETTING);
     const chainScopes = scopeChain(villageCode);
     const overrides = chainScopes.flatMap((scope) => {
@@ -115,7 +115,7 @@ export function createDocuments(deps: EngineDeps, options: DocumentsOptions) {
     age: withAge ? ageOn(m.birthDate, chinaDay(at)) : null,
   });
 
-  async function caseData(tx: Tx, row: CaseRow) {
+  async function caseData(tx: Db, row: CaseRow) {
     const hh = await loadHousehold(tx, row.householdId);
     if (!hh) throw new Error(`case ${row.id} has no household`);
     const { snapshot } = loadCaseSnapshot({ machineId: row.machineId, machineVersion: row.machineVersion, snapshot: row.snapshot });
@@ -147,9 +147,9 @@ export function createDocuments(deps: EngineDeps, options: DocumentsOptions) {
       actorRole,
       render: async (ctx): Promise<RenderedDocument> => {
         const row = ctx.cases[0]!;
-        const { hh, snapshot, beneficiary, head } = await caseData(ctx.tx, row);
-        const names = await placeNames(ctx.tx, row.villageCode);
-        const texts = await textsFor(ctx.tx, row.villageCode);
+        const { hh, snapshot, beneficiary, head } = await caseData(ctx.db, row);
+        const names = await placeNames(ctx.db, row.villageCode);
+        const texts = await textsFor(ctx.db, row.villageCode);
         const issuerName = fill(texts.issuer, names);
         const today = zhDate(chinaDay(ctx.at));
         const c = snapshot.context;
@@ -200,9 +200,9 @@ export function createDocuments(deps: EngineDeps, options: DocumentsOptions) {
             if (!pl || !['active', 'exitNotice'].includes(state)) throw notApplicable(kind, row.state, 'a placed case', '只有已安置的案件才能出具回访记录表');
             let visit = null;
             if (opts.revisitId !== undefined) {
-              const r = (await listRevisits(ctx.tx, row.id)).find((x) => x.id === opts.revisitId);
+              const r = (await listRevisits(ctx.db, row.id)).find((x) => x.id === opts.revisitId);
               if (!r) throw errors.notFound(`No revisit ${opts.revisitId} on this case`);
-              const visitor = await findUserById(ctx.tx, r.visitorId).catch(() => null);
+              const visitor = await findUserById(ctx.db, r.visitorId).catch(() => null);
               visit = {
                 date: zhDate(r.date),
                 visitor: visitor?.displayName || visitor?.username || '—',
@@ -267,18 +267,18 @@ export function createDocuments(deps: EngineDeps, options: DocumentsOptions) {
       villageCode,
       caseIds: inNotice.map((c) => c.id),
       actorRole,
-      // The state may have moved between the list and the lock (an objection upheld): checked again under the lock.
+      // The state may have moved between the list and the lock (an objection upheld): checked again when read and locked.
       check: (row) => {
         if (!row.state.startsWith('publicity')) throw notApplicable('publicity_list', row.state, 'every listed case in the public notice', `案件 ${row.caseNumber} 已不在公示期，请重新打印`);
       },
       render: async (ctx) => {
-        const names = await placeNames(ctx.tx, villageCode);
-        const texts = await textsFor(ctx.tx, villageCode);
+        const names = await placeNames(ctx.db, villageCode);
+        const texts = await textsFor(ctx.db, villageCode);
         const rows: PublicityListData['rows'] = [];
         // The category codes of each row, for the public view (the paper prints their labels).
         const codes: string[][] = [];
         for (const row of ctx.cases) {
-          const { hh, snapshot } = await caseData(ctx.tx, row);
+          const { hh, snapshot } = await caseData(ctx.db, row);
           const pub = snapshot.context.publicity!;
           const start = chinaDay(pub.openedAt);
           // The period ends at endsAt: the last whole day of it is the day before in China time when endsAt is midnight.
@@ -317,7 +317,26 @@ export function createDocuments(deps: EngineDeps, options: DocumentsOptions) {
     });
   }
 
-  return { issueCaseDocument, issuePublicityList, textsFor };
+  /** The documents issued for a case (anyone who sees the case): kind, code, hash, when, by whom. */
+  async function caseDocuments(p: Principal, caseId: string) {
+    const row = await findCase(db, caseId);
+    if (!row || !inJurisdiction(p, row.villageCode)) throw errors.caseNotFound(caseId);
+    return (await listCaseDocuments(db, caseId)).map((d) => ({ kind: d.kind, title: documentTitles[d.kind], code: d.code, sha256: d.sha256, issuedBy: d.issuedBy, issuedAt: d.issuedAt.toISOString() }));
+  }
+
+  /** Which case documents the caller may print for this case now (the console's buttons; the engine still checks). */
+  function printableFor(p: Principal, view: { state: string; placement: { mode: string; agreement?: unknown } | null; exit: unknown }): CaseDocumentKind[] {
+    const top = view.state.split('.')[0]!;
+    const may = (k: DocumentKind) => p.roles.some((r) => DOCUMENT_ROLES[k].includes(r));
+    const out: CaseDocumentKind[] = [];
+    if (top === 'rejected' && may('refusal_notice')) out.push('refusal_notice');
+    if (view.placement?.mode === 'dispersed_care' && view.placement.agreement && may('care_agreement')) out.push('care_agreement');
+    if (view.placement && ['active', 'exitNotice'].includes(top) && may('revisit_form')) out.push('revisit_form');
+    if (view.exit && may('exit_notice')) out.push('exit_notice');
+    return out;
+  }
+
+  return { issueCaseDocument, issuePublicityList, textsFor, caseDocuments, printableFor, mayPrintPublicityList: (p: Principal) => p.roles.some((r) => DOCUMENT_ROLES.publicity_list.includes(r)) };
 }
 
 export type DocumentsEngine = ReturnType<typeof createDocuments>;

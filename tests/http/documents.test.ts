@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDocumentByCode, findDocumentBySha256, listAudit } from '../../src/db/index.js';
 import { maskResidentId } from '../../src/domain/residentId.js';
-import { sha256Hex } from '../../src/engine/documentIssue.js';
+import { createDocumentIssuer, sha256Hex } from '../../src/engine/documentIssue.js';
 import { testDbKind } from '../helpers/db.js';
 import { pdfText } from '../helpers/pdfText.js';
 import { idNumber, startService, V, type TestService, type TestUser } from '../helpers/service.js';
@@ -231,5 +231,29 @@ describe(`printed documents (${testDbKind()})`, () => {
     const verify = await svc.as('officer', 'GET', `/cases/${caseId}/audit/verify`);
     expect(verify.status).toBe(200);
     expect(verify.body).toMatchObject({ ok: true });
+  });
+
+  it('draws again when a case changes between drawing and registering: the registered document is of the case as locked', async () => {
+    const p = person('吴长顺', '1946-03-03');
+    const { caseId } = await inPublicity(p);
+    const issuer = createDocumentIssuer(svc.engine.deps);
+    const drawnFrom: string[] = [];
+    const issued = await issuer.issueDocument({ principal: svc.principal('officer') }, {
+      kind: 'revisit_form',
+      villageCode: V.sunjiagou,
+      caseIds: [caseId],
+      actorRole: 'officer',
+      render: async (ctx) => {
+        drawnFrom.push(ctx.cases[0]!.state);
+        // The first drawing is overtaken: an objection is filed before the document is registered.
+        if (drawnFrom.length === 1) await ok('officer', caseId, { type: 'FILE_OBJECTION', objectionId: 'o-race', lodgedBy: '村民', channel: 'paper', content: '有异议' });
+        return { pdf: Buffer.from(`%PDF-1.7 drawn from ${ctx.cases[0]!.state} ${ctx.code}`) };
+      },
+    });
+    expect(drawnFrom).toHaveLength(2);
+    expect(drawnFrom[1]).not.toBe(drawnFrom[0]);
+    expect(issued.pdf.toString()).toContain(drawnFrom[1]);
+    const trail = (await listAudit(svc.database.db, caseId)).map((a) => a.eventType);
+    expect(trail.slice(-2)).toEqual(['FILE_OBJECTION', 'DOCUMENT_ISSUED']);
   });
 });

@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       workerMetricsPort: null,
       cookieSecure: 'auto',
       corsOrigins: [],
+      publicBaseUrl: 'http://localhost:3000',
       oidc: undefined,
       webhookAllowHosts: [],
       databaseMigrationUrl: undefined,
@@ -165,9 +166,11 @@ describe('loadConfig', () => {
       WORKER: 'off',
       SEED_DEMO: 'OFF',
       WEBHOOK_ALLOW_HOSTS: '10.0.0.7',
+      PUBLIC_BASE_URL: 'https://doudi.lingbao.example.cn/',
     });
     expect(config).toMatchObject({
       nodeEnv: 'production',
+      publicBaseUrl: 'https://doudi.lingbao.example.cn',
       port: 8080,
       host: '0.0.0.0',
       databaseUrl: 'postgres://doudi:pw@db:5432/doudi',

@@ -13,6 +13,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { careFacilityTypes, eventTypes, type EventType } from '../../../machines/index.js';
 import { caseByRef } from '../caseRef.js';
 import { INCOME_RECORDED } from '../../engine/income.js';
+import { DOCUMENT_ISSUED } from '../../engine/documentIssue.js';
+import { documentTitles } from '../../engine/documents.js';
+import { formatDocumentCode } from '../../domain/documentCode.js';
 import type { CaseView } from '../../engine/caseView.js';
 import { errors } from '../../errors.js';
 import { eventLabels, roleLabels } from '../../labels.js';
@@ -43,18 +46,19 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
   app.get('/c/:caseNumber', async (request, reply) => {
     const user = who(request);
     const view = await load(request);
-    const [audit, verification, facilities, guardians, revisits, income] = await Promise.all([
+    const [audit, verification, facilities, guardians, revisits, income, issuedDocuments] = await Promise.all([
       engine.audit(user.principal, view.id),
       engine.verifyAudit(user.principal, view.id),
       view.allowedEvents.includes('PLACE') ? engine.facilities(user.principal, {}) : Promise.resolve([]),
       view.allowedEvents.includes('PLACE') ? engine.guardians(user.principal, {}) : Promise.resolve([]),
       view.placement ? engine.revisitHistory(user.principal, view.id) : Promise.resolve([]),
       incomeSection(engine, user.principal, view.id, request.query as Record<string, unknown>),
+      engine.documents.caseDocuments(user.principal, view.id),
     ]);
     // Who lodged the online objections, and how to reach them: for officers of the jurisdiction only (the engine decides).
     const online = ((view.publicity as { objections?: { id: string; channel: string }[] } | null)?.objections ?? []).filter((o) => o.channel === 'online').map((o) => o.id);
     const lodgers = await engine.onlineObjectionContacts(user.principal, view.id, view.household.villageCode, online);
-    const names = await actorNames([...audit.map((r) => r.actorId), ...revisits.map((r) => r.visitorId)]);
+    const names = await actorNames([...audit.map((r) => r.actorId), ...revisits.map((r) => r.visitorId), ...issuedDocuments.map((d) => d.issuedBy)]);
     const now = engine.deps.clock.now();
     const memberName = new Map(view.household.members.map((m) => [m.id, m.name]));
     const head = view.household.members[0];
@@ -72,7 +76,7 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
       badge: deadlineBadge(view.deadline?.at, now, engine.deps.calendar),
       timeline: audit.map((r) => ({
         ...r,
-        label: r.eventType === 'OPEN_CASE' ? '登记入户普查' : r.eventType === INCOME_RECORDED ? `登记家庭收入（${(r.payload as { year?: number } | null)?.year ?? ''}年）` : ((eventLabels as Record<string, string>)[r.eventType] ?? r.eventType),
+        label: timelineLabel(r.eventType, r.payload),
         fromLabel: r.stateBefore ? stateLabelOf(r.stateBefore) : null,
         toLabel: r.stateAfter ? stateLabelOf(r.stateAfter) : null,
       })).reverse(),
@@ -82,6 +86,12 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
       guardians,
       revisits,
       income,
+      documents: {
+        printable: engine.documents.printableFor(user.principal, view),
+        publicityList: view.state.startsWith('publicity') && engine.documents.mayPrintPublicityList(user.principal),
+        issued: issuedDocuments,
+        labels: documentTitles,
+      },
       done: done && (eventTypes as string[]).includes(done) ? eventLabels[done as EventType] : null,
       today: engine.deps.clock.now(),
       stateText: stateLabelOf(view.state),
@@ -105,6 +115,18 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
     await engine.sendEvent({ principal: user.principal, requestId: request.id, clientRequestId: null }, view.id, event, { ifMatch: rowVersion, idempotencyKey });
     return redirect(request, reply, `${caseHref(view.caseNumber)}?done=${type}`);
   });
+}
+
+/** The timeline's words for a record: the machine's events, and the engine's own records (income, documents). */
+function timelineLabel(eventType: string, payload: unknown): string {
+  if (eventType === 'OPEN_CASE') return '登记入户普查';
+  if (eventType === INCOME_RECORDED) return `登记家庭收入（${(payload as { year?: number } | null)?.year ?? ''}年）`;
+  if (eventType === DOCUMENT_ISSUED) {
+    const p = (payload ?? {}) as { kind?: string; code?: string };
+    const title = p.kind && Object.hasOwn(documentTitles, p.kind) ? documentTitles[p.kind as keyof typeof documentTitles] : '文书';
+    return `出具文书：${title}${p.code ? `（编号 ${formatDocumentCode(p.code)}）` : ''}`;
+  }
+  return (eventLabels as Record<string, string>)[eventType] ?? eventType;
 }
 
 /** An objection's id on the case: readable, unique enough per case (the machine refuses a repeat). */
