@@ -6,7 +6,7 @@ import { findDocumentByCode, findDocumentBySha256, listAudit } from '../../src/d
 import { maskResidentId } from '../../src/domain/residentId.js';
 import { createDocumentIssuer, sha256Hex } from '../../src/engine/documentIssue.js';
 import { testDbKind } from '../helpers/db.js';
-import { pdfText } from '../helpers/pdfText.js';
+import { pdfPages, pdfText } from '../helpers/pdfText.js';
 import { idNumber, startService, V, type TestService, type TestUser } from '../helpers/service.js';
 
 let svc: TestService;
@@ -186,6 +186,8 @@ describe(`printed documents (${testDbKind()})`, () => {
 
     const blank = await registered(await pdfPost('visitor', `/cases/${caseId}/documents/revisit-form`), 'revisit_form', [p]);
     expect(blank.text).toContain('空白表');
+    // Each fits one sheet, seal and signatures included.
+    expect([pdfPages(agreement.pdf), pdfPages(blank.pdf)]).toEqual([1, 1]);
     expect(await auditOf(caseId, blank.code)).toMatchObject({ actorRole: 'visitor' });
 
     await ok('visitor', caseId, { type: 'RECORD_REVISIT', date: today(), livingConditions: '居室整洁，饮食正常', health: '血压偏高，按时服药', problems: '冬衣不足', reassessmentNeeded: false });
