@@ -1,4 +1,5 @@
 // Printed documents over HTTP, on both databases: each produced from a real case walked through the engine, its
+// PDFs are drawn with fonts subset each time (0.5–2.5 s a document): tests here have 120 s, not the default 30 s.
 // text extracted with pdftotext and checked (names, masked ID numbers, dates, periods, the code), no full ID number
 // anywhere in the file, the registry row and the DOCUMENT_ISSUED audit record, role and jurisdiction refusals.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,7 +89,7 @@ async function auditOf(caseId: string, code: string) {
   return (await listAudit(svc.database.db, caseId)).find((a) => a.eventType === 'DOCUMENT_ISSUED' && (a.payload as { code?: string }).code === code);
 }
 
-describe(`printed documents (${testDbKind()})`, () => {
+describe(`printed documents (${testDbKind()})`, { timeout: 120_000 }, () => {
   it('prints the 公示名单 of a village with every case in the notice, registers its public view, audits each case', async () => {
     const a = person('王秀兰', '1941-05-06', 'female');
     const b = person('李䶮', '1950-11-23');
