@@ -1,7 +1,7 @@
 // Printed documents over HTTP, on both databases: each produced from a real case walked through the engine, its
-// PDFs are drawn with fonts subset each time (0.5–2.5 s a document): tests here have 120 s, not the default 30 s.
 // text extracted with pdftotext and checked (names, masked ID numbers, dates, periods, the code), no full ID number
 // anywhere in the file, the registry row and the DOCUMENT_ISSUED audit record, role and jurisdiction refusals.
+// PDFs are drawn with fonts subset each time (0.5–2.5 s a document): tests here have 120 s, not the default 30 s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDocumentByCode, findDocumentBySha256, listAudit } from '../../src/db/index.js';
 import { maskResidentId } from '../../src/domain/residentId.js';
