@@ -222,7 +222,7 @@ export function drawRevisitForm(pdf: Pdf, d: RevisitFormData): void {
   pdf.field('照护人 / 机构', d.carer);
   pdf.doc.moveDown(0.4);
   const v = d.visit;
-  const blank = '\n\n\n';
+  const blank = '\n\n';
   pdf.table(
     [
       { header: '项目', width: 110 },

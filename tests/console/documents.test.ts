@@ -31,7 +31,7 @@ async function inPublicity() {
   return { id: caseId, number: r.body.caseNumber as string };
 }
 
-describe('文书 on the console', () => {
+describe('文书 on the console', { timeout: 120_000 }, () => {
   it('an officer prints the 公示名单 from a case in the notice; the timeline shows 出具文书 with the code', async () => {
     const c = await inPublicity();
     const officer = await consoleAs(svc, 'officer');
@@ -73,7 +73,7 @@ describe('文书 on the console', () => {
   });
 });
 
-describe('管理 · 文书设置', () => {
+describe('管理 · 文书设置', { timeout: 120_000 }, () => {
   it('an admin sets the township’s objection office and the issuer; the next 公示名单 prints them; a stale page is refused', async () => {
     const admin = await consoleAs(svc, 'admin');
     const page = await admin.get('/console/admin/documents');

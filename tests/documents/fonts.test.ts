@@ -62,7 +62,7 @@ function pdffonts(pdf: Buffer): string {
   }
 }
 
-describe(`fonts and the glyph check (${testDbKind()})`, () => {
+describe(`fonts and the glyph check (${testDbKind()})`, { timeout: 120_000 }, () => {
   it('the package’s font draws 䶮 but not 𠀾 (checked with fontkit, the library pdfkit embeds with)', () => {
     const chain = fontChain([PACKAGE_FONT]);
     expect(chain.fontFor(`李${YAN}`)?.name).toBe('NotoSansSC');

@@ -302,7 +302,9 @@ describe(`the API contract (${testDbKind()})`, () => {
     await ok(null, 'GET', '/public/api/notices/ZZZZ-ZZZZ', 404);
 
     await ok('admin', 'POST', '/admin/clock', 200, { body: { advanceDays: 1 } });
-  });
+    // The longest walk of the suite, with two PDFs drawn (fonts subset each time): more than the default 30 s under
+    // a full suite's load.
+  }, 120_000);
 
   it('has answered every operation in the document with a documented success', () => {
     const unanswered = c.operations.map((o) => o.key).filter((k) => !c.succeeded.has(k) && !NO_SUCCESS_HERE[k]);

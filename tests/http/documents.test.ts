@@ -1,12 +1,13 @@
 // Printed documents over HTTP, on both databases: each produced from a real case walked through the engine, its
 // text extracted with pdftotext and checked (names, masked ID numbers, dates, periods, the code), no full ID number
 // anywhere in the file, the registry row and the DOCUMENT_ISSUED audit record, role and jurisdiction refusals.
+// PDFs are drawn with fonts subset each time (0.5–2.5 s a document): tests here have 120 s, not the default 30 s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDocumentByCode, findDocumentBySha256, listAudit } from '../../src/db/index.js';
 import { maskResidentId } from '../../src/domain/residentId.js';
 import { createDocumentIssuer, sha256Hex } from '../../src/engine/documentIssue.js';
 import { testDbKind } from '../helpers/db.js';
-import { pdfText } from '../helpers/pdfText.js';
+import { pdfPages, pdfText } from '../helpers/pdfText.js';
 import { idNumber, startService, V, type TestService, type TestUser } from '../helpers/service.js';
 
 let svc: TestService;
@@ -88,7 +89,7 @@ async function auditOf(caseId: string, code: string) {
   return (await listAudit(svc.database.db, caseId)).find((a) => a.eventType === 'DOCUMENT_ISSUED' && (a.payload as { code?: string }).code === code);
 }
 
-describe(`printed documents (${testDbKind()})`, () => {
+describe(`printed documents (${testDbKind()})`, { timeout: 120_000 }, () => {
   it('prints the 公示名单 of a village with every case in the notice, registers its public view, audits each case', async () => {
     const a = person('王秀兰', '1941-05-06', 'female');
     const b = person('李䶮', '1950-11-23');
@@ -186,6 +187,8 @@ describe(`printed documents (${testDbKind()})`, () => {
 
     const blank = await registered(await pdfPost('visitor', `/cases/${caseId}/documents/revisit-form`), 'revisit_form', [p]);
     expect(blank.text).toContain('空白表');
+    // Each fits one sheet, seal and signatures included.
+    expect([pdfPages(agreement.pdf), pdfPages(blank.pdf)]).toEqual([1, 1]);
     expect(await auditOf(caseId, blank.code)).toMatchObject({ actorRole: 'visitor' });
 
     await ok('visitor', caseId, { type: 'RECORD_REVISIT', date: today(), livingConditions: '居室整洁，饮食正常', health: '血压偏高，按时服药', problems: '冬衣不足', reassessmentNeeded: false });
