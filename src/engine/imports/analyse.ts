@@ -68,6 +68,6 @@ export async function analyse<R, G>(kind: ImportKind<R, G, unknown>, bytes: Buff
   }
   issues.push(...(await kind.validateGroups(groups, read)));
   issues.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-  const rowsWithErrors = new Set(issues.map((i) => i.row)).size;
+  const rowsWithErrors = new Set(issues.filter((i) => i.row !== null).map((i) => i.row)).size;
   return { groups, issues, rowsRead, rowsWithErrors };
 }

@@ -184,12 +184,14 @@ export function createImports(deps: EngineDeps, opts: { maxBytes: number; limits
         every: PROGRESS_EVERY,
         progress: async (rowsRead) => (await updateImportJob(db, id, ['validating'], { rowsRead, updatedAt: clock.now() })) !== null,
       });
+      const earlier = await committedImportOf(db, job.kind, job.sha256, job.scope);
+      if (earlier) a.issues.unshift({ row: null, column: null, message: '这个文件（内容相同）已由本辖区导入过，不会重复导入' });
       const at = clock.now();
       const done = await updateImportJob(db, id, ['validating'], {
         status: 'validated', rowsRead: a.rowsRead, rowsValidated: a.rowsRead, rowsWithErrors: a.rowsWithErrors, groups: a.groups.length,
         issues: a.issues.slice(0, STORED_ISSUES), issuesTotal: a.issues.length, validatedAt: at, updatedAt: at,
       });
-      if (done && !job.dryRun && a.issues.length === 0) await beginCommit(principalOf(job, p), id, false);
+      if (done && !job.dryRun && a.issues.length === 0) await beginCommit(principalOf(job, p), id, true);
     } catch (e) {
       if (e instanceof AnalysisStopped) return; // cancelled meanwhile
       const noHeader = (e as { noHeader?: boolean }).noHeader;
@@ -204,11 +206,11 @@ export function createImports(deps: EngineDeps, opts: { maxBytes: number; limits
     if (!job) throw notFound(id);
     const conflict = (status: string) => new AppError('IMPORT_STATE_CONFLICT', { messageZh: `导入任务当前状态为“${statusLabels[status] ?? status}”，不能提交导入`, details: { importId: id, status, allowed: ['validated'] } });
     if (job.status !== 'validated') throw conflict(job.status);
+    const earlier = await committedImportOf(db, job.kind, job.sha256, job.scope);
+    if (earlier) throw alreadyCommitted(earlier);
     if (job.rowsWithErrors > 0 || job.issuesTotal > 0) {
       throw new AppError('IMPORT_HAS_ERRORS', { messageZh: `试导入发现 ${job.rowsWithErrors} 行有错误，请按报告修改文件后重新上传`, details: { importId: id, rowsWithErrors: job.rowsWithErrors } });
     }
-    const earlier = await committedImportOf(db, job.kind, job.sha256, job.scope);
-    if (earlier) throw alreadyCommitted(earlier);
     const claimed = await updateImportJob(db, id, ['validated'], { status: 'committing', updatedAt: clock.now() });
     if (!claimed) throw conflict((await getImportJob(db, id))?.status ?? 'unknown');
     const run = () => commitNow(id, p);

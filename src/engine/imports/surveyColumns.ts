@@ -23,7 +23,7 @@ export const surveyColumns: readonly ImportColumn[] = [
   { key: 'address', header: '家庭住址', required: true, type: 'text', note: '同户各行相同，可只在第一行填写', example: '孙家沟村3组12号', width: 22 },
   { key: 'poorId', header: '建档立卡编号', required: false, type: 'text', example: null, width: 14 },
   { key: 'name', header: '姓名', required: true, type: 'text', example: '张大山', width: 10 },
-  { key: 'idNumber', header: '身份证号码', required: true, type: 'idNumber', note: '18位，单元格格式必须为“文本”，否则 Excel 会丢失后几位', example: '411282195203150018', width: 21 },
+  { key: 'idNumber', header: '身份证号码', required: true, type: 'idNumber', note: '18位，单元格格式必须为“文本”，否则 Excel 会丢失后几位', example: '411282195203150013', width: 21 },
   { key: 'birthDate', header: '出生日期', required: true, type: 'date', note: '如 1952-03-15、1952/3/15 或 1952年3月15日，须与身份证号码一致', example: '1952-03-15', width: 12 },
   { key: 'sex', header: '性别', required: true, type: 'enum', values: sexValues, example: '男', width: 6 },
   { key: 'relation', header: '与户主关系', required: true, type: 'text', note: '户主、配偶、子、女、孙子女等', example: '户主', width: 10 },
