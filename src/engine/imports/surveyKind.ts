@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseOpenCases, type ResidentClash } from '../../db/commandSql.js';
-import { caseWriteBatch } from '../../db/commandWrites.js';
+import { caseWriteBatch, caseWriteStatements } from '../../db/commandWrites.js';
 import type { Stmt } from '../../db/session.js';
 import { isAppError, type FieldIssue } from '../../errors.js';
 import { localizeIssue } from '../../http/i18n.js';
@@ -18,6 +18,7 @@ import { readBoolean, readDate, readEnum, readIdNumber, readInteger, readRegionC
 import { issue, type CommitContext, type ImportIssue, type ImportKind, type ParsedRow, type ReadContext, type RowCells } from '../../imports/kind.js';
 import { inJurisdiction } from '../access.js';
 import type { PlanContext } from '../plan/shared.js';
+import { planEvent } from '../plan/event.js';
 import { planSurvey } from '../plan/survey.js';
 import { checkMembers, householdInputSchema, type HouseholdInput, type MemberInput } from '../surveyInput.js';
 import { disabilityValues, householdFieldColumn, labourValues, memberFieldColumn, sexValues, surveyColumns } from './surveyColumns.js';
@@ -38,11 +39,11 @@ export interface SurveyGroup {
 }
 
 export interface SurveyOptions {
-  /** Not yet: SUBMIT_SURVEY after opening is the next step (the machine's screening); households open in `survey`. */
-  submit: false;
+  /** Submit each survey after opening it (SUBMIT_SURVEY as the importer, screening included), in the same transaction. */
+  submit: boolean;
 }
 
-const optionsSchema = z.strictObject({ submit: z.literal(false).default(false) });
+const optionsSchema = z.strictObject({ submit: z.boolean().default(false) });
 
 /** Households per pipelined batch of the commit: ~5 statements each; bounded so memory stays flat. */
 const COMMIT_BATCH = 250;
@@ -88,6 +89,17 @@ export function createSurveyKind(planContext: () => PlanContext): ImportKind<Sur
         );
         if (plan.kind !== 'write') throw new Error('an import never replays');
         stmts.push(...caseWriteBatch(plan.write).stmts);
+        if (ctx.options.submit) {
+          // SUBMIT_SURVEY on the case just planned, as by hand (POST /cases/:id/events): the machine screens the
+          // household. Its row is the survey's as written (row version 1); the case number is not read by the event.
+          const submitted = planEvent(
+            { ...plan.rows(''), idempotency: null },
+            { meta: { principal, requestId: `import:${ctx.source.jobId}` }, input: { type: 'SUBMIT_SURVEY' }, body: { type: 'SUBMIT_SURVEY' }, at: ctx.at, newIds: randomUUID },
+            ctxPlan,
+          );
+          if (submitted.kind !== 'write') throw new Error('an import never replays');
+          stmts.push(...caseWriteStatements(submitted.write));
+        }
         rows += g.rows.length;
       }
       await ctx.session.batch(stmts);
