@@ -137,6 +137,10 @@ describe('survey import', () => {
       expect(JSON.stringify(a.payload)).not.toMatch(/\d{17}[\dX]/); // ID numbers masked as by hand
     }
     expect(audits[0].payload.import.rows).toEqual([2, 3]);
+    // Numbers reserved a batch at a time: consecutive, in file order, after the ones taken by hand before.
+    const seqs = audits.map((a) => Number(a.case_number.slice(12)));
+    expect(seqs).toEqual([seqs[0], seqs[0] + 1, seqs[0] + 2]);
+
     // The case reads like one surveyed by hand.
     const caseId = rows<{ id: string }>(await s.database.db.execute(sql`select case_id as id from audit_records where request_id = ${`import:${job.id}`} limit 1`))[0].id;
     const view = await s.as('enumerator', 'GET', `/cases/${caseId}`);
@@ -148,6 +152,8 @@ describe('survey import', () => {
     const refused = await s.as('enumerator', 'POST', `/imports/${again.id}/commit`);
     expect(refused.body).toMatchObject({ code: 'IMPORT_ALREADY_COMMITTED', details: { importId: job.id } });
     expect(await counts()).toEqual(after);
+    const byHand = await s.as('enumerator', 'POST', '/households', sunSurvey(V.mingshan));
+    expect(Number(byHand.body.caseNumber.slice(12))).toBe(seqs[0] + 3); // the counter went on from the import's
   });
 
   it('finds duplicates inside the file and against open cases, and villages outside the jurisdiction or unknown', async () => {

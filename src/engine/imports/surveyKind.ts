@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseOpenCases, type ResidentClash } from '../../db/commandSql.js';
-import { caseWriteBatch, caseWriteStatements } from '../../db/commandWrites.js';
+import { caseWriteBatch, caseWriteStatements, reserveCaseNumbersStmt } from '../../db/commandWrites.js';
+import { formatCaseNumber } from '../../domain/caseNumber.js';
 import type { Stmt } from '../../db/session.js';
 import { isAppError, type FieldIssue } from '../../errors.js';
 import { localizeIssue } from '../../http/i18n.js';
@@ -71,8 +72,19 @@ export function createSurveyKind(planContext: () => PlanContext): ImportKind<Sur
     const principal = ctx.principal;
     let rows = 0;
     for (let i = 0; i < groups.length; i += COMMIT_BATCH) {
+      const batch = groups.slice(i, i + COMMIT_BATCH);
+      // The batch's case numbers, one counter update per county (the numbers go in file order within a county).
+      const counties = [...new Set(batch.map((g) => g.input.villageCode.slice(0, 6)))];
+      const taken = await ctx.session.batch(counties.map((c) => reserveCaseNumbersStmt(c, ctx.at, batch.filter((g) => g.input.villageCode.startsWith(c)).length)));
+      const next = new Map(
+        counties.map((c, k) => {
+          const r = taken[k][0] as { year: number | string; last: number | string };
+          const n = batch.filter((g) => g.input.villageCode.startsWith(c)).length;
+          return [c, { year: Number(r.year), seq: Number(r.last) - n + 1 }];
+        }),
+      );
       const stmts: Stmt[] = [];
-      for (const g of groups.slice(i, i + COMMIT_BATCH)) {
+      for (const g of batch) {
         const plan = planSurvey(
           // Checked inside this transaction just before (validateGroups): a known village, nobody held elsewhere.
           // A concurrent survey taking one of these people still fails on resident_enrolments' key: all rolls back.
@@ -88,6 +100,9 @@ export function createSurveyKind(planContext: () => PlanContext): ImportKind<Sur
           ctxPlan,
         );
         if (plan.kind !== 'write') throw new Error('an import never replays');
+        const county = g.input.villageCode.slice(0, 6);
+        const number = next.get(county)!;
+        plan.write.create!.caseNumber = formatCaseNumber(county, number.year, number.seq++);
         stmts.push(...caseWriteBatch(plan.write).stmts);
         if (ctx.options.submit) {
           // SUBMIT_SURVEY on the case just planned, as by hand (POST /cases/:id/events): the machine screens the
