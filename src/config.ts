@@ -83,6 +83,8 @@ export interface Config {
   corsOrigins: string[];
   /** Where the public pages are reached from outside: printed documents' QR codes point to `${publicBaseUrl}/public/documents/<code>`. */
   publicBaseUrl: string;
+  /** Largest file POST /imports accepts, in bytes (IMPORT_MAX_BYTES; default 20 MiB ≈ 150,000 member rows of XLSX). */
+  importMaxBytes: number;
   /** Single sign-on through an OpenID Connect provider; undefined when not configured. */
   oidc?: OidcConfig;
 }
@@ -256,6 +258,12 @@ function schemaFor(production: boolean, development = false) {
       .pipe(z.number().min(1, 'expected a port number 1-65535').max(65535, 'expected a port number 1-65535'))
       .optional(),
     COOKIE_SECURE: z.enum(['auto', 'on', 'off'], { error: 'expected auto, on or off' }).default('auto'),
+    IMPORT_MAX_BYTES: z
+      .string()
+      .regex(/^\d{1,10}$/, 'expected a size in bytes, e.g. 20971520')
+      .transform(Number)
+      .pipe(z.number().min(1024, 'expected at least 1024 bytes').max(512 * 1024 * 1024, 'expected at most 536870912 bytes (512 MiB)'))
+      .default(20 * 1024 * 1024),
     CORS_ORIGINS: z
       .string()
       .default('')
@@ -388,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cookieSecure: e.COOKIE_SECURE,
     corsOrigins: e.CORS_ORIGINS,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    importMaxBytes: e.IMPORT_MAX_BYTES,
     oidc: e.OIDC_ISSUER
       ? {
           issuer: e.OIDC_ISSUER.replace(/\/$/, ''),

@@ -31,3 +31,4 @@ export * from './exports.js';
 export * from './income.js';
 export * from './documents.js';
 export * from './publicObjections.js';
+export * from './importJobs.js';

@@ -1,5 +1,5 @@
 /**
- * Objections lodged online (public_objections, migration 0027): the statements the online objection's command
+ * Objections lodged online (public_objections, migration 0026): the statements the online objection's command
  * sends inside its transaction (src/engine/publicObjection.ts), and the officers' read of the lodgers' contacts.
  *
  * The per-notice daily limit: the load counts the case's online objections of the day under the case's row

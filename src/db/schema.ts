@@ -466,3 +466,4 @@ export * from './schemaExports.js';
 export * from './schemaIncome.js';
 export * from './schemaDocuments.js';
 export * from './schemaPublic.js';
+export * from './schemaImports.js';

@@ -22,12 +22,17 @@ import { createWorklist } from './worklist.js';
 import { createExports } from './exports.js';
 import { createPublicNotice } from './publicNotice.js';
 import { createPublicObjection } from './publicObjection.js';
+import { createImports } from './imports/jobs.js';
+import { createSurveyKind } from './imports/surveyKind.js';
+import { defaultCarePolicy } from './types.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
   /** The shared counts /metrics reports (timers due and failed, the webhook outbox), as of the engine's clock. */
+  const imports = createImports(deps, { maxBytes: deps.importMaxBytes ?? 20 * 1024 * 1024 });
+  imports.register(createSurveyKind(() => ({ calendar: deps.calendar, deadlinePolicy: deps.deadlinePolicy, casePolicy: deps.casePolicy, care: deps.care ?? defaultCarePolicy })));
   const operationalCounts = () => readOperationalCounts(deps.db, deps.clock.now());
-  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createDocumentTexts(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), ...createPublicNotice(deps), ...createPublicObjection(deps), accounts: createAccounts(deps), documents: createDocuments(deps, deps.documents ?? { publicBaseUrl: 'http://localhost:3000' }), deps };
+  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createDocumentTexts(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), ...createPublicNotice(deps), ...createPublicObjection(deps), accounts: createAccounts(deps), documents: createDocuments(deps, deps.documents ?? { publicBaseUrl: 'http://localhost:3000' }), imports, deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;

@@ -39,6 +39,8 @@ export interface EngineDeps {
   wallClock?: Clock;
   /** Printed documents: the public pages' base URL (their QR codes) and the fonts (default: system Noto CJK, then the package's). */
   documents?: { publicBaseUrl: string; fonts?: import('../documents/fonts.js').FontChain };
+  /** Largest import file, in bytes (config IMPORT_MAX_BYTES; default 20 MiB). */
+  importMaxBytes?: number;
 }
 
 export interface CarePolicy {

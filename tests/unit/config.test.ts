@@ -51,6 +51,7 @@ describe('loadConfig', () => {
       cookieSecure: 'auto',
       corsOrigins: [],
       publicBaseUrl: 'http://localhost:3000',
+      importMaxBytes: 20 * 1024 * 1024,
       oidc: undefined,
       webhookAllowHosts: [],
       databaseMigrationUrl: undefined,

@@ -30,12 +30,21 @@ export interface SurveyRequest {
   requestHash: string | null;
   at: Date;
   ids: { caseId: string; householdId: string; memberIds: string[] };
+  /** A household from a bulk import: its audit record names the import (job, file, SHA-256, importer). */
+  source?: { jobId: string; kind: string; fileName: string; sha256: string; rows: readonly number[] };
 }
 
 export type SurveyPlan =
   | { kind: 'replay'; caseId: string }
   /** `view`: the answer, given the case number the write took (the plan cannot know it: see commandWrites.ts). */
-  | { kind: 'write'; write: CaseWrite; view: (caseNumber: string) => CaseView; snapshot: CaseSnapshot };
+  | {
+      kind: 'write';
+      write: CaseWrite;
+      view: (caseNumber: string) => CaseView;
+      snapshot: CaseSnapshot;
+      /** The rows as written (the case, its household, its members): what a next event on the new case loads. */
+      rows: (caseNumber: string) => { row: CaseRow; household: HouseholdRow; members: MemberRow[] };
+    };
 
 export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContext): SurveyPlan {
   const { principal } = req.meta;
@@ -69,7 +78,7 @@ export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContex
   };
   const audit = nextAudit(ids.caseId, { seq: 0, hash: null }, {
     eventType: 'OPEN_CASE',
-    payload: auditPayload(input, at),
+    payload: req.source ? { ...(auditPayload(input, at) as Record<string, unknown>), import: req.source } : auditPayload(input, at),
     actorId: principal.id,
     actorRole: actor.role,
     stateBefore: null,
@@ -96,22 +105,18 @@ export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContex
         : null,
     enrolment: 'enrol',
   };
-  const view = (caseNumber: string) => {
+  const rows = (caseNumber: string) => {
     const row: CaseRow = {
       id: ids.caseId, householdId: ids.householdId, ...fields, snapshot: fields.snapshot, rowVersion: 1,
       villageCode: input.villageCode, townshipCode: input.villageCode.slice(0, 9), countyCode: input.villageCode.slice(0, 6),
       openedAt: at, updatedAt: at, auditSeq: 1, auditHead: audit.hash, caseNumber,
     };
-    return caseView(
-      {
-        row,
-        household: household as unknown as HouseholdRow,
-        members: members.map((m) => ({ ...m, householdId: ids.householdId }) as unknown as MemberRow),
-        snapshot,
-      },
-      principal,
-      at,
-    );
+    return {
+      row,
+      household: household as unknown as HouseholdRow,
+      members: members.map((m) => ({ ...m, householdId: ids.householdId }) as unknown as MemberRow),
+    };
   };
-  return { kind: 'write', write, view, snapshot };
+  const view = (caseNumber: string) => caseView({ ...rows(caseNumber), snapshot }, principal, at);
+  return { kind: 'write', write, view, snapshot, rows };
 }
