@@ -305,7 +305,6 @@ export const errorCatalogue = {
     message: 'This file was already imported (same content, kind and jurisdiction)',
     messageZh: '该文件已导入过（内容、类型和辖区均相同），不会重复导入',
     details: '{ importId }: the earlier import that committed it',
->>>>>>> refs/heads/imports
   },
   INTERNAL: {
     status: 500,
