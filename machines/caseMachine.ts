@@ -17,7 +17,7 @@ import { screenHousehold } from './screening.js';
 
 export const CASE_MACHINE_ID = 'case';
 /** Bump on any change to states or context shape, and add a migration from the previous version. */
-export const CASE_MACHINE_VERSION = 1;
+export const CASE_MACHINE_VERSION = 2;
 
 export interface StateMeta {
   /** Key into the deadline policy; `review` is qualified by the current level (review.township). */
@@ -50,6 +50,7 @@ export const caseMachine = setup({
     lastOpenObjection: ({ context }) => openObjections(context).length === 1,
     deceased: ({ event }) => as<'EXIT'>(event).reason === 'deceased',
     asksReassessment: ({ event }) => as<'RECORD_REVISIT'>(event).reassessmentNeeded,
+    onboardedWithPlacement: ({ event }) => as<'ONBOARD'>(event).placement !== null,
   },
   actions: {
     updateSurvey: assign({ household: ({ event }) => as<'UPDATE_SURVEY'>(event).household }),
@@ -181,6 +182,38 @@ export const caseMachine = setup({
       return { exit: { reason: e.reason, text: e.text ?? null, date: e.date, by: e.actor.id, at: e.at, endsAt } };
     }),
     cancelExit: assign({ exit: null }),
+    /**
+     * The legacy approval and placement, as they were on paper: approvedAt is the start of the approval's China
+     * day; the placement is recorded by whoever onboarded it, at the import's instant, from its legacy start date.
+     */
+    onboard: assign(({ event }) => {
+      const e = as<'ONBOARD'>(event);
+      const p = e.placement;
+      const g = p?.guardian;
+      return {
+        approvedAt: new Date(`${e.approvedOn}T00:00:00+08:00`).toISOString(),
+        onboarding: {
+          approvedOn: e.approvedOn,
+          legacyReference: e.legacyReference,
+          categories: Object.fromEntries(e.categories.map((c) => [c.memberId, [...new Set(c.categories)]])),
+          source: e.provenance.source,
+          fileSha256: e.provenance.fileSha256,
+          jobId: e.provenance.jobId,
+          importedBy: e.actor.id,
+          importedAt: e.at,
+        },
+        placement: p && {
+          mode: p.mode,
+          startDate: p.startDate,
+          placedBy: e.actor.id,
+          placedAt: e.at,
+          ...(p.facility && { facility: { id: p.facility.id, name: p.facility.name, type: p.facility.type } }),
+          ...(g && { guardian: { id: g.id, name: g.name, kind: g.kind, phone: g.phone, reasonNotLegalSupporter: g.reasonNotLegalSupporter } }),
+          ...(p.agreement && { agreement: p.agreement }),
+        },
+        revisits: { count: 0, lastDate: p ? e.lastRevisitDate : null },
+      };
+    }),
   },
 }).createMachine({
   id: CASE_MACHINE_ID,
@@ -192,6 +225,11 @@ export const caseMachine = setup({
       on: {
         UPDATE_SURVEY: { guard: 'allowed', actions: 'updateSurvey' },
         SUBMIT_SURVEY: { guard: 'allowed', target: 'screening', actions: 'submitSurvey' },
+        // Onboarding an approved household at the case's opening (a genesis event: rules.ts ONBOARD_AT_OPENING).
+        ONBOARD: [
+          { guard: and(['allowed', 'onboardedWithPlacement']), target: 'active', actions: 'onboard' },
+          { guard: 'allowed', target: 'awaitingPlacement', actions: 'onboard' },
+        ],
       },
     },
     /** Transient: decided at once from the screening result computed on SUBMIT_SURVEY. */
