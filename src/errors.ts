@@ -186,6 +186,12 @@ export const errorCatalogue = {
     messageZh: '此操作不符合政策规定',
     details: '{ rule, message, violations }: the first rule broken, and every rule broken as { rule, message }',
   },
+  ONBOARDING_REFUSED: {
+    status: 422,
+    message: 'Some households of the onboarding batch were refused; nothing was written',
+    messageZh: '部分存量对象未能纳入，本批次全部未写入，请逐户修改后重新提交',
+    details: '{ households }: each refused household as { household (its index in the batch, from 0), code, message, details } — code and details as that error alone would carry them (VALIDATION_FAILED with paths under body.households[i], GUARD_FAILED, DUPLICATE_RESIDENT, FORBIDDEN)',
+  },
   PRECONDITION_REQUIRED: {
     status: 428,
     message: 'This change needs an If-Match header with the version you read',
@@ -275,6 +281,7 @@ export interface ErrorDetailsByCode {
   PAYLOAD_TOO_LARGE: { limitBytes: number };
   IDEMPOTENCY_KEY_REUSED: { key: string };
   GUARD_FAILED: { rule: string; message: string; violations: { rule: string; message: string }[] };
+  ONBOARDING_REFUSED: { households: { household: number; code: string; message: string; details?: unknown }[] };
 }
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof ErrorDetailsByCode ? ErrorDetailsByCode[C] : never;
@@ -437,6 +444,19 @@ export const errors = {
       messageZh: zh.map((v) => v.message).join('；'),
       details: { rule: en[0].rule, message: en[0].message, violations: en },
       detailsZh: { rule: zh[0].rule, message: zh[0].message, violations: zh },
+    });
+  },
+  /** A batch of onboarded households with refusals: each refused household's own error, by its index. */
+  onboardingRefused: (refused: { household: number; error: AppError }[]) => {
+    const en = refused.map(({ household, error }) => ({ household, code: error.code, message: error.message, details: error.details }));
+    const zh = refused.map(({ household, error }) => ({
+      household, code: error.code, message: error.messageZh ?? errorCatalogue[error.code].messageZh, details: error.detailsZh ?? error.details,
+    }));
+    return new AppError('ONBOARDING_REFUSED', {
+      message: `${refused.length} household(s) refused; nothing was written: ${en.map((r) => `[${r.household}] ${r.message}`).join('; ')}`,
+      messageZh: `${refused.length} 户未能纳入，本批次全部未写入：${zh.map((r) => `第 ${r.household + 1} 户：${r.message}`).join('；')}`,
+      details: { households: en },
+      detailsZh: { households: zh },
     });
   },
   internal: (cause?: unknown) => new AppError('INTERNAL', { cause }),

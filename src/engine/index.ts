@@ -18,12 +18,13 @@ import { operationalCounts as readOperationalCounts } from '../db/index.js';
 import { createWebhookCommands } from './webhooks.js';
 import { createWorklist } from './worklist.js';
 import { createExports } from './exports.js';
+import { createOnboarding } from './onboarding/index.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
   /** The shared counts /metrics reports (timers due and failed, the webhook outbox), as of the engine's clock. */
   const operationalCounts = () => readOperationalCounts(deps.db, deps.clock.now());
-  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), accounts: createAccounts(deps), deps };
+  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), ...createOnboarding(deps), accounts: createAccounts(deps), deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -34,3 +35,4 @@ export { incomeYearInputSchema, incomeLineSchema, INCOME_RECORDED } from './inco
 export { dividendReferenceInputSchema } from './dividendReferences.js';
 export { createIncomeReport } from './incomeReport.js';
 export { projectionParametersSchema, whatIfInputSchema } from './projection.js';
+export { onboardBatchInputSchema } from './onboarding/index.js';
