@@ -197,6 +197,11 @@ describe(`the API contract (${testDbKind()})`, () => {
     const guardian = await ok('officer', 'POST', '/guardians', 201, { body: { name: '契约照料人', kind: 'neighbour', regionCode: V.sunjiagou } });
     await ok('officer', 'GET', '/guardians', 200);
     await ok('officer', 'PATCH', `/guardians/${guardian.body.id}`, 200, { body: { maxWards: 3 } });
+    // Onboarding a household approved under the paper process (存量纳入), waiting for its placement.
+    const legacy = sunSurvey(V.mingshan);
+    await ok('officer', 'POST', '/onboarding/households', 201, {
+      body: { households: [{ ...legacy, members: legacy.members.map((m) => ({ ...m, categories: ['elderly'] })), approvedOn: '2019-06-10', legacyReference: '灵民〔2019〕37号', placement: null }] },
+    });
     await ok('visitor', 'POST', `/cases/${caseId}/revisits`, 201, { body: { date: today, livingConditions: '良好', health: '稳定', reassessmentNeeded: false } });
     await ok('visitor', 'GET', `/cases/${caseId}/revisits`, 200);
     await ok('visitor', 'GET', '/revisits/due?within=60d', 200);
