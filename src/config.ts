@@ -78,6 +78,8 @@ export interface Config {
   cookieSecure: 'auto' | 'on' | 'off';
   /** Origins allowed to call the API from a browser (CORS); empty = no cross-origin access. */
   corsOrigins: string[];
+  /** Largest file POST /imports accepts, in bytes (IMPORT_MAX_BYTES; default 20 MiB ≈ 150,000 member rows of XLSX). */
+  importMaxBytes: number;
   /** Single sign-on through an OpenID Connect provider; undefined when not configured. */
   oidc?: OidcConfig;
 }
@@ -249,6 +251,12 @@ function schemaFor(production: boolean, development = false) {
       .pipe(z.number().min(1, 'expected a port number 1-65535').max(65535, 'expected a port number 1-65535'))
       .optional(),
     COOKIE_SECURE: z.enum(['auto', 'on', 'off'], { error: 'expected auto, on or off' }).default('auto'),
+    IMPORT_MAX_BYTES: z
+      .string()
+      .regex(/^\d{1,10}$/, 'expected a size in bytes, e.g. 20971520')
+      .transform(Number)
+      .pipe(z.number().min(1024, 'expected at least 1024 bytes').max(512 * 1024 * 1024, 'expected at most 536870912 bytes (512 MiB)'))
+      .default(20 * 1024 * 1024),
     CORS_ORIGINS: z
       .string()
       .default('')
@@ -377,6 +385,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workerMetricsPort: e.WORKER_METRICS_PORT ?? null,
     cookieSecure: e.COOKIE_SECURE,
     corsOrigins: e.CORS_ORIGINS,
+    importMaxBytes: e.IMPORT_MAX_BYTES,
     oidc: e.OIDC_ISSUER
       ? {
           issuer: e.OIDC_ISSUER.replace(/\/$/, ''),

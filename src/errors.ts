@@ -210,6 +210,72 @@ export const errorCatalogue = {
     messageZh: '操作过于频繁，请稍后再试',
     details: '{ retryAfterSeconds } (also in the Retry-After header)',
   },
+  IMPORT_FILE_TOO_LARGE: {
+    status: 413,
+    message: 'The import file is over the configured size',
+    messageZh: '导入文件超过大小上限，请拆分后分别导入',
+    details: '{ limitBytes }: IMPORT_MAX_BYTES',
+  },
+  IMPORT_FORMAT_UNKNOWN: {
+    status: 400,
+    message: 'Not an XLSX workbook or a CSV file',
+    messageZh: '无法识别的文件格式，请上传 Excel 工作簿（.xlsx）或 CSV 文件',
+    details: '{ reason }: empty, xls (a legacy workbook: save as .xlsx), binary, zip (damaged), notWorkbook',
+  },
+  IMPORT_ZIP_BOMB: {
+    status: 400,
+    message: 'The workbook expands to far more than its size (a zip bomb): refused unopened',
+    messageZh: '文件解压后的体积异常巨大（疑似压缩炸弹），已拒绝',
+    details: '{ limitBytes }: the largest total uncompressed size accepted',
+  },
+  IMPORT_MACRO_WORKBOOK: {
+    status: 400,
+    message: 'A macro-enabled workbook (.xlsm) is not accepted',
+    messageZh: '文件含有宏（.xlsm），不予读取，请另存为 .xlsx',
+    details: 'none',
+  },
+  IMPORT_WORKBOOK_ENCRYPTED: {
+    status: 400,
+    message: 'The workbook is password-protected',
+    messageZh: '工作簿设置了打开密码，无法读取，请取消密码后再导入',
+    details: 'none',
+  },
+  IMPORT_HEADER_INVALID: {
+    status: 400,
+    message: 'The header row does not match the template',
+    messageZh: '表头与模板不符，请按模板的列名填写',
+    details: '{ missing, unknown, duplicate }: required columns absent, headers not in the template, headers given twice',
+  },
+  IMPORT_KIND_UNKNOWN: {
+    status: 404,
+    message: 'No such import kind',
+    messageZh: '没有这种导入类型',
+    details: '{ kind, known }',
+  },
+  IMPORT_NOT_FOUND: {
+    status: 404,
+    message: 'No such import',
+    messageZh: '未找到该导入任务',
+    details: '{ importId }',
+  },
+  IMPORT_STATE_CONFLICT: {
+    status: 409,
+    message: 'The import is not in a status that allows this',
+    messageZh: '导入任务当前状态不能进行此操作',
+    details: '{ importId, status, allowed }: its status and the statuses the action needs',
+  },
+  IMPORT_HAS_ERRORS: {
+    status: 409,
+    message: 'The dry run found errors: fix the file and upload it again',
+    messageZh: '试导入发现错误，请按报告修改文件后重新上传',
+    details: '{ importId, rowsWithErrors }',
+  },
+  IMPORT_ALREADY_COMMITTED: {
+    status: 409,
+    message: 'This file was already imported (same content, kind and jurisdiction)',
+    messageZh: '该文件已导入过（内容、类型和辖区均相同），不会重复导入',
+    details: '{ importId }: the earlier import that committed it',
+  },
   INTERNAL: {
     status: 500,
     message: 'Internal error',
@@ -282,6 +348,15 @@ export interface ErrorDetailsByCode {
   IDEMPOTENCY_KEY_REUSED: { key: string };
   GUARD_FAILED: { rule: string; message: string; violations: { rule: string; message: string }[] };
   ONBOARDING_REFUSED: { households: { household: number; code: string; message: string; details?: unknown }[] };
+  IMPORT_FILE_TOO_LARGE: { limitBytes: number };
+  IMPORT_FORMAT_UNKNOWN: { reason: string };
+  IMPORT_ZIP_BOMB: { limitBytes: number };
+  IMPORT_HEADER_INVALID: { missing: string[]; unknown: string[]; duplicate: string[] };
+  IMPORT_KIND_UNKNOWN: { kind: string; known: string[] };
+  IMPORT_NOT_FOUND: { importId: string };
+  IMPORT_STATE_CONFLICT: { importId: string; status: string; allowed: string[] };
+  IMPORT_HAS_ERRORS: { importId: string; rowsWithErrors: number };
+  IMPORT_ALREADY_COMMITTED: { importId: string };
 }
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof ErrorDetailsByCode ? ErrorDetailsByCode[C] : never;

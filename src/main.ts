@@ -27,6 +27,9 @@ async function main(): Promise<void> {
   const service = createService({ config, logger, database, clock: systemClock });
   const { app, engine, clock } = service;
   await loadTimeSettings(service, logger);
+  // Import jobs a stopped process left: validate again, or (a commit that died with it wrote nothing) reopen.
+  const recovered = await engine.imports.recover();
+  if (recovered.revalidated + recovered.reopened > 0) logger.info(recovered, 'import jobs resumed');
   if (config.demoClock) logger.warn('DEMO_CLOCK is on: an admin can move time forward (POST /admin/clock)');
 
   if (config.seedDemo && (await isEmptyDatabase(database.db))) {

@@ -19,6 +19,7 @@ import { timerRoutes } from './http/routes/timers.js';
 import { overdueRoutes } from './http/routes/overdue.js';
 import { reportRoutes } from './http/routes/reports.js';
 import { exportRoutes } from './http/routes/exports.js';
+import { importRoutes } from './http/routes/imports.js';
 import { reportExportRoutes } from './http/routes/reportExports.js';
 import { timeSettingsRoutes } from './http/routes/timeSettings.js';
 import { authRoutes } from './http/routes/auth.js';
@@ -62,6 +63,7 @@ export function createService(deps: ServiceDeps) {
     logger: deps.logger,
     sessionPolicy: { ttlMs: deps.config.sessionTtlSeconds * 1000, idleMs: deps.config.sessionIdleSeconds * 1000 },
     wallClock: deps.clock,
+    importMaxBytes: deps.config.importMaxBytes,
   });
   const oidc = deps.oidc !== undefined ? deps.oidc : deps.config.oidc ? createOidc(deps.config.oidc) : null;
   const app = buildApp({
@@ -82,6 +84,7 @@ export function createService(deps: ServiceDeps) {
       await overdueRoutes(engine)(api);
       await reportRoutes(engine)(api);
       await exportRoutes(engine)(api);
+      await importRoutes(engine, deps.config.importMaxBytes)(api);
       await reportExportRoutes(engine)(api);
       await timeSettingsRoutes(engine)(api);
       await notificationRoutes(engine)(api);

@@ -29,3 +29,4 @@ export * from './opsCounts.js';
 export * from './reportRollup.js';
 export * from './exports.js';
 export * from './income.js';
+export * from './importJobs.js';

@@ -464,3 +464,4 @@ export * from './schemaAudit.js';
 export * from './schemaReports.js';
 export * from './schemaExports.js';
 export * from './schemaIncome.js';
+export * from './schemaImports.js';

@@ -19,12 +19,24 @@ import { createWebhookCommands } from './webhooks.js';
 import { createWorklist } from './worklist.js';
 import { createExports } from './exports.js';
 import { createOnboarding } from './onboarding/index.js';
+import { createCaseloadKind } from '../imports/kinds/caseload.js';
+import { createFacilitiesKind, createGuardiansKind } from '../imports/kinds/registries.js';
+import { createImports } from './imports/jobs.js';
+import { createSurveyKind } from './imports/surveyKind.js';
+import { defaultCarePolicy } from './types.js';
 
 export function createEngine(deps: EngineDeps) {
   const commands = createCommands(deps);
   /** The shared counts /metrics reports (timers due and failed, the webhook outbox), as of the engine's clock. */
+  const imports = createImports(deps, { maxBytes: deps.importMaxBytes ?? 20 * 1024 * 1024 });
+  imports.register(createSurveyKind(() => ({ calendar: deps.calendar, deadlinePolicy: deps.deadlinePolicy, casePolicy: deps.casePolicy, care: deps.care ?? defaultCarePolicy })));
+  // Onboarding an existing caseload (存量纳入): the registries first, then the households that name them.
+  const onboarding = createOnboarding(deps);
+  imports.register(createFacilitiesKind());
+  imports.register(createGuardiansKind());
+  imports.register(createCaseloadKind(onboarding));
   const operationalCounts = () => readOperationalCounts(deps.db, deps.clock.now());
-  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), ...createOnboarding(deps), accounts: createAccounts(deps), deps };
+  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), ...onboarding, accounts: createAccounts(deps), imports, deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;

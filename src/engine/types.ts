@@ -35,6 +35,8 @@ export interface EngineDeps {
    * must not expire because the case clock jumped a week). Default: `clock`.
    */
   wallClock?: Clock;
+  /** Largest import file, in bytes (config IMPORT_MAX_BYTES; default 20 MiB). */
+  importMaxBytes?: number;
 }
 
 export interface CarePolicy {

@@ -115,6 +115,8 @@ export interface ImportKind<R = unknown, G = unknown, O = Record<string, unknown
   parseOptions(raw: Record<string, unknown>): O;
   /** Pure: one row's cells to a value, or issues per (row, column). */
   parseRow(cells: RowCells, row: number): RowResult<R>;
+  /** The column whose value groups rows (read raw for a faulty row, so its whole group is held back). */
+  groupColumn: string;
   /** Which group a parsed row belongs to (e.g. the household key column). */
   groupKey(value: R): string;
   /** Pure: a group's rows (in file order) to what is written, with the API's own checks. */

@@ -39,6 +39,7 @@ describe(`migrations (${testDbKind()})`, () => {
       'household_income',
       'households',
       'idempotency_keys',
+      'import_jobs',
       'members',
       'notifications',
       'rate_limit_hits',

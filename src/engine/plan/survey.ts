@@ -30,6 +30,8 @@ export interface SurveyRequest {
   requestHash: string | null;
   at: Date;
   ids: { caseId: string; householdId: string; memberIds: string[] };
+  /** A household from a bulk import: its audit record names the import (job, file, SHA-256, importer). */
+  source?: { jobId: string; kind: string; fileName: string; sha256: string; rows: readonly number[] };
 }
 
 export type SurveyPlan =
@@ -69,7 +71,7 @@ export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContex
   };
   const audit = nextAudit(ids.caseId, { seq: 0, hash: null }, {
     eventType: 'OPEN_CASE',
-    payload: auditPayload(input, at),
+    payload: req.source ? { ...(auditPayload(input, at) as Record<string, unknown>), import: req.source } : auditPayload(input, at),
     actorId: principal.id,
     actorRole: actor.role,
     stateBefore: null,

@@ -191,6 +191,7 @@ export function createCaseloadKind(engine: Pick<Onboarding, 'checkOnboarding' | 
     columns: caseloadColumns,
     parseOptions: (raw) => z.strictObject({}).parse(raw) as Record<string, never>,
     parseRow: parseCaseloadRow,
+    groupColumn: 'householdKey',
     groupKey: (r) => r.householdKey,
     buildGroup: buildCaseloadGroup,
     rowsOf: (g) => g.rows,

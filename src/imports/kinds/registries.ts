@@ -108,6 +108,8 @@ export function createFacilitiesKind(): ImportKind<Entry<FacilityInput>, Entry<F
     columns: facilityColumns,
     parseOptions: (raw) => z.strictObject({}).parse(raw) as Record<string, never>,
     parseRow: (cells, row) => schemaRow(facilityInputSchema, facilityColumns, cells, row),
+    // Each row is its own group (keyed by its row number): a faulty row holds back nothing else.
+    groupColumn: 'name',
     groupKey: (e) => String(e.row),
     buildGroup: oneRowGroup,
     rowsOf: (e) => [e.row],
@@ -134,6 +136,8 @@ export function createGuardiansKind(): ImportKind<Entry<GuardianInput>, Entry<Gu
     columns: guardianColumns,
     parseOptions: (raw) => z.strictObject({}).parse(raw) as Record<string, never>,
     parseRow: (cells, row) => schemaRow(guardianInputSchema, guardianColumns, cells, row),
+    // Each row is its own group (keyed by its row number): a faulty row holds back nothing else.
+    groupColumn: 'name',
     groupKey: (e) => String(e.row),
     buildGroup: oneRowGroup,
     rowsOf: (e) => [e.row],
