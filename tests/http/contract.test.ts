@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractChecker, openApiDocument, openObjects, type ContractChecker, type Operation } from '../helpers/contract.js';
 import { testDbKind } from '../helpers/db.js';
+import { households, xlsxOf } from '../helpers/importFiles.js';
 import { REPORT_NAMES } from '../../src/reports/catalogue.js';
 import { startService, sunSurvey, V, type TestService, type TestUser } from '../helpers/service.js';
 
@@ -237,6 +238,28 @@ describe(`the API contract (${testDbKind()})`, () => {
       await ok(who, 'GET', `/exports/${name}.csv`, 200);
       await ok(who, 'GET', `/exports/${name}?format=xlsx`, 200);
     }
+    // Bulk import: the template, an upload (multipart) and its dry run, the report, a commit; another cancelled.
+    await ok('enumerator', 'GET', '/imports/templates/survey.xlsx', 200);
+    const uploadOnce = async (prefix: string) => {
+      const boundary = '----contract';
+      const payload = Buffer.concat([
+        Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="t.xlsx"\r\ncontent-type: application/octet-stream\r\n\r\n`),
+        await xlsxOf(households(1, prefix)),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const res = await s.app.inject({ method: 'POST', url: '/imports?kind=survey', payload, headers: { authorization: `Bearer ${s.token('enumerator')}`, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+      expect(c.problems('POST', '/imports?kind=survey', res)).toEqual([]);
+      expect(res.statusCode, res.body).toBe(202);
+      await s.engine.imports.settled(JSON.parse(res.body).id);
+      return JSON.parse(res.body).id as string;
+    };
+    const importId = await uploadOnce('contract');
+    await ok('enumerator', 'GET', `/imports/${importId}`, 200);
+    await ok('enumerator', 'GET', `/imports/${importId}/report.xlsx`, 200);
+    await ok('enumerator', 'POST', `/imports/${importId}/commit`, 202);
+    await s.engine.imports.settled(importId);
+    await ok('enumerator', 'POST', `/imports/${await uploadOnce('cancelled')}/cancel`, 200);
+
     const log = await ok('supervisor', 'GET', '/exports/log?limit=20', 200);
     expect(log.body.items).toHaveLength(9);
 

@@ -44,6 +44,7 @@ const importView = z.object({
 });
 
 const idParams = z.strictObject({ id: z.string().uuid('expected an import id') });
+const noQuery = z.strictObject({});
 const errorsDoc = { '4XX': errorResponse, '5XX': errorResponse };
 const file = { 200: { description: 'the workbook (XLSX)', content: { [XLSX]: { schema: z.string().meta({ format: 'binary' }) } } } };
 
@@ -80,44 +81,46 @@ export function importRoutes(engine: Engine, maxBytes: number) {
 
     app.get(
       '/imports/:id',
-      { schema: { tags: ['imports'], summary: 'An import’s status, progress and (first 200) issues', params: idParams, response: { 200: importView, ...errorsDoc } } },
+      { schema: { tags: ['imports'], summary: 'An import’s status, progress and (first 200) issues', params: idParams, querystring: noQuery, response: { 200: importView, ...errorsDoc } } },
       async (request) => engine.imports.get(principalOf(request.principal), (request.params as { id: string }).id),
     );
     app.post(
       '/imports/:id/commit',
-      { schema: { tags: ['imports'], summary: 'Commit a dry-run import without errors (one transaction, in the background)', params: idParams, response: { 202: importView, ...errorsDoc } } },
+      { schema: { tags: ['imports'], summary: 'Commit a dry-run import without errors (one transaction, in the background)', params: idParams, querystring: noQuery, response: { 202: importView, ...errorsDoc } } },
       async (request, reply) => reply.code(202).send(await engine.imports.commit(principalOf(request.principal), (request.params as { id: string }).id)),
     );
     app.post(
       '/imports/:id/cancel',
-      { schema: { tags: ['imports'], summary: 'Cancel an import before its commit', params: idParams, response: { 200: importView, ...errorsDoc } } },
+      { schema: { tags: ['imports'], summary: 'Cancel an import before its commit', params: idParams, querystring: noQuery, response: { 200: importView, ...errorsDoc } } },
       async (request) => engine.imports.cancel(principalOf(request.principal), (request.params as { id: string }).id),
     );
     app.get(
       '/imports/:id/report.xlsx',
-      { schema: { tags: ['imports'], summary: 'The dry-run report: the rows with faulty cells marked (red, with a note), and a list of every issue', params: idParams, response: { ...file, ...errorsDoc } } },
+      { schema: { tags: ['imports'], summary: 'The dry-run report: the rows with faulty cells marked (red, with a note), and a list of every issue', params: idParams, querystring: noQuery, response: { ...file, ...errorsDoc } } },
       async (request, reply) => {
         const r = await engine.imports.report(principalOf(request.principal), (request.params as { id: string }).id);
         return reply.header('content-type', XLSX).header('content-disposition', disposition(r.fileName)).header('cache-control', 'no-store').send(r.bytes as never);
       },
     );
-    app.get(
-      '/imports/templates/:kind.xlsx',
-      {
-        schema: {
-          tags: ['imports'],
-          summary: 'The template of an import kind: Chinese headers, an example row, drop-down lists, the ID column as text',
-          params: z.strictObject({ kind: z.string().regex(/^[a-z][a-zA-Z]{0,39}$/, 'expected an import kind such as survey') }),
-          response: { ...file, ...errorsDoc },
+    // One literal path per kind (the kinds are registered before the routes): /imports/templates/survey.xlsx.
+    for (const kind of engine.imports.kinds()) {
+      app.get(
+        `/imports/templates/${kind.name}.xlsx`,
+        {
+          schema: {
+            tags: ['imports'],
+            summary: `The template of the ${kind.name} import (${kind.label}): Chinese headers, an example row, drop-down lists, the ID column as text`,
+            querystring: noQuery,
+            response: { ...file, ...errorsDoc },
+          },
         },
-      },
-      async (request, reply) => {
-        principalOf(request.principal);
-        const kind = engine.imports.kindOf((request.params as { kind: string }).kind);
-        const bytes = await engine.imports.template(kind.name);
-        return reply.header('content-type', XLSX).header('content-disposition', disposition(`${kind.label}导入模板.xlsx`)).header('cache-control', 'no-store').send(bytes as never);
-      },
-    );
+        async (request, reply) => {
+          principalOf(request.principal);
+          const bytes = await engine.imports.template(kind.name);
+          return reply.header('content-type', XLSX).header('content-disposition', disposition(`${kind.label}导入模板.xlsx`)).header('cache-control', 'no-store').send(bytes as never);
+        },
+      );
+    }
   };
 }
 
