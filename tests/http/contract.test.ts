@@ -240,6 +240,7 @@ describe(`the API contract (${testDbKind()})`, () => {
     }
     // Bulk import: the template, an upload (multipart) and its dry run, the report, a commit; another cancelled.
     await ok('enumerator', 'GET', '/imports/templates/survey.xlsx', 200);
+    for (const kind of ['caseload', 'facilities', 'guardians']) await ok('admin', 'GET', `/imports/templates/${kind}.xlsx`, 200);
     const uploadOnce = async (prefix: string) => {
       const boundary = '----contract';
       const payload = Buffer.concat([
