@@ -6,6 +6,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseloadColumns } from '../../src/imports/kinds/caseloadColumns.js';
 import { facilityColumns } from '../../src/imports/kinds/registries.js';
+import { consoleAs, textOf } from '../helpers/console.js';
 import { idNumber, startService, V, type TestService, type TestUser } from '../helpers/service.js';
 
 let s: TestService;
@@ -98,6 +99,11 @@ describe('onboarding a caseload from spreadsheets through the API', () => {
     const [genesis] = (await s.as('officer', 'GET', `/cases/${caseId}/audit`)).body.records;
     expect(genesis).toMatchObject({ eventType: 'ONBOARD', stateBefore: null, stateAfter: 'active.monitoring' });
     expect(genesis.payload.imported).toEqual({ source: 'import', fileName: '孙家沟村存量.xlsx', fileSha256: good.sha256, jobId: good.id });
+
+    // The console's case page shows the genesis record: onboarded, the legacy reference, the file and its hash.
+    const page = await (await consoleAs(s, 'officer')).get(`/console/c/${c.caseNumber}`);
+    expect(page.status).toBe(200);
+    expect(textOf(page.html)).toContain(`存量纳入（原审批文号 灵民〔2019〕37号；批量导入 孙家沟村存量.xlsx，文件 SHA-256 ${good.sha256.slice(0, 12)}…）`);
 
     // The same file again: every household is already in an open case — nothing more is written.
     const again = await upload('officer', 'caseload', await xlsx(caseloadColumns, sun('2019-06-10')), '孙家沟村存量.xlsx');

@@ -69,7 +69,7 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
       badge: deadlineBadge(view.deadline?.at, now, engine.deps.calendar),
       timeline: audit.map((r) => ({
         ...r,
-        label: r.eventType === 'OPEN_CASE' ? '登记入户普查' : r.eventType === INCOME_RECORDED ? `登记家庭收入（${(r.payload as { year?: number } | null)?.year ?? ''}年）` : ((eventLabels as Record<string, string>)[r.eventType] ?? r.eventType),
+        label: r.eventType === 'OPEN_CASE' ? '登记入户普查' : r.eventType === 'ONBOARD' ? onboardLabel(r.payload) : r.eventType === INCOME_RECORDED ? `登记家庭收入（${(r.payload as { year?: number } | null)?.year ?? ''}年）` : ((eventLabels as Record<string, string>)[r.eventType] ?? r.eventType),
         fromLabel: r.stateBefore ? stateLabelOf(r.stateBefore) : null,
         toLabel: r.stateAfter ? stateLabelOf(r.stateAfter) : null,
       })).reverse(),
@@ -107,4 +107,11 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
 function newObjectionId(now: Date): string {
   const d = new Date(now.getTime() + 8 * 3600_000).toISOString();
   return `YY${d.slice(0, 10).replaceAll('-', '')}-${randomUUID().slice(0, 4).toUpperCase()}`;
+}
+
+/** The genesis record of an onboarded case: the legacy approval and where the record came from (file and its SHA-256). */
+function onboardLabel(payload: unknown): string {
+  const p = (payload ?? {}) as { legacyReference?: string; imported?: { source?: string; fileName?: string | null; fileSha256?: string | null } };
+  const from = p.imported?.source === 'import' ? `批量导入 ${p.imported.fileName ?? ''}，文件 SHA-256 ${String(p.imported.fileSha256 ?? '').slice(0, 12)}…` : '接口录入';
+  return `存量纳入（原审批文号 ${p.legacyReference ?? '—'}；${from}）`;
 }
