@@ -76,6 +76,13 @@ describe('the Sun household onboarded (孙家沟村, placed at the 苏村社区 
     expect(c.household.members.map((m: { categories: string[] }) => m.categories)).toEqual([['elderly'], ['serious_illness']]);
     expect(c.allowedEvents).toEqual(expect.arrayContaining(['REQUEST_REASSESSMENT', 'EXIT']));
     expect(c.allowedEvents).not.toContain('ONBOARD');
+    // The durable timers of a placed case: the revisit reminder 3 days before, overdue and escalation after.
+    const timers = rows<{ kind: string; due_at: string }>(await svc.database.db.execute(sql`select kind, to_char(due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI') as due_at from timers where case_id = ${caseId} and status = 'pending' order by due_at`));
+    expect(timers).toEqual([
+      { kind: 'revisit_reminder', due_at: '2026-03-17T16:00' },
+      { kind: 'overdue', due_at: '2026-03-20T16:00' },
+      { kind: 'escalation', due_at: '2026-03-27T16:00' },
+    ]);
   });
 
   it('its genesis audit record says onboarded, by whom, from where; the chain verifies', async () => {
