@@ -70,6 +70,7 @@ describe('the Sun household onboarded (孙家沟村, placed at the 苏村社区 
     expect(c.state).toBe('active.monitoring');
     expect(c.placement).toMatchObject({ mode: 'centralized_support', startDate: '2019-07-01', facility: { id: site.id, name: '苏村社区集中安置点' } });
     expect(c.approvedAt).toBe('2019-06-09T16:00:00.000Z');
+    expect(c.onboarding).toMatchObject({ approvedOn: '2019-06-10', legacyReference: '灵民〔2019〕37号', source: 'api', fileSha256: null, jobId: null });
     expect(c.deadline).toMatchObject({ key: 'revisit' });
     // Quarterly from 2025-12-20: due by the end of 2026-03-20 (China time).
     expect(c.deadline.at).toBe('2026-03-20T16:00:00.000Z');
