@@ -35,6 +35,7 @@ import { adminPages } from './routes/admin.js';
 import { adminUserPages } from './routes/adminUsers.js';
 import { adminCarePages } from './routes/adminCare.js';
 import { adminCalendarPages } from './routes/adminCalendar.js';
+import { importPages } from './routes/imports.js';
 import { adminDeadlinePages } from './routes/adminDeadlines.js';
 import { adminWebhookPages } from './routes/adminWebhooks.js';
 import { exportLogPages } from './routes/exportLog.js';
@@ -94,6 +95,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       await adminDividendPages(scope, ctx);
       if (deps.demoClock) await demoClockPages(scope, ctx, deps.demoClock);
       await surveyPages(scope, ctx);
+      await importPages(scope, ctx);
       await revisitPages(scope, ctx);
       await supervisePages(scope, ctx);
       await reportPages(scope, ctx);

@@ -12,6 +12,7 @@ const ITEMS: { path: string; label: string; roles?: string[]; demoOnly?: boolean
   { path: '/', label: '待办' },
   { path: '/cases', label: '案件查询' },
   { path: '/survey', label: '入户普查', roles: ['enumerator'] },
+  { path: '/imports', label: '批量导入', roles: ['enumerator'] },
   { path: '/revisits', label: '回访', roles: ['visitor'] },
   { path: '/supervise', label: '督办', roles: ['supervisor'] },
   { path: '/reports', label: '报表', roles: ['supervisor', 'officer', 'admin', 'reviewer'] },

@@ -94,8 +94,12 @@ export interface CaseWrite {
   timers: { cancelKeys: string[]; insert: TimerWrite[] };
   memberCategories: { id: string; categories: string[] }[];
   revisit: RevisitWrite | null;
-  /** A new case (the survey): its household and members, inserted before the case. */
-  create: { household: HouseholdWrite; members: MemberWrite[]; openedAt: Date } | null;
+  /**
+   * A new case (the survey): its household and members, inserted before the case. `caseNumber`, when given, was
+   * reserved beforehand in the same transaction (reserveCaseNumbersStmt: a bulk import takes a batch's numbers
+   * with one update of the counter row instead of one per case); otherwise the case statement takes the next one.
+   */
+  create: { household: HouseholdWrite; members: MemberWrite[]; openedAt: Date; caseNumber?: string } | null;
   /** UPDATE_SURVEY: the household's fields and its whole member list, replaced. */
   replaceSurvey: { householdId: string; address: string; poorId: string | null; legalSupporter: unknown; members: MemberWrite[] } | null;
   idempotency: IdempotencyWrite | null;
@@ -121,6 +125,22 @@ const TAKE_CASE_NUMBER = `insert into case_number_counters as k (county_code, ye
     returning county_code, year, last`;
 /** The number of the counter row `num` took: 411282-2026-000123, at least 6 digits of sequence. */
 const CASE_NUMBER_OF_NUM = `num.county_code || '-' || num.year || '-' || lpad(num.last::text, greatest(6, length(num.last::text)), '0')`;
+
+/**
+ * Reserves `n` case numbers of a county for the year of `at` (China time) with one update of its counter row:
+ * the statement returns the last number taken, so the batch's numbers are last − n + 1 … last. A bulk import
+ * uses it per batch: one row updated tens of thousands of times in one transaction makes each update walk all the
+ * row's earlier versions (quadratic), and this keeps it to one update a batch. Rolls back with the transaction.
+ */
+export function reserveCaseNumbersStmt(countyCode: string, at: Date, n: number): Stmt {
+  return {
+    text: `insert into case_number_counters as k (county_code, year, last)
+      values ($1::text, extract(year from $2::text::timestamptz at time zone '${CASE_NUMBER_TIME_ZONE}')::int, $3::int)
+      on conflict (county_code, year) do update set last = k.last + $3::int
+      returning county_code, year, last`,
+    params: [countyCode, at.toISOString(), String(n)],
+  };
+}
 
 /** The case's new state, audit record and timers; inserts the case when it is new. */
 function caseStatement(w: CaseWrite): Stmt {
@@ -175,11 +195,14 @@ function caseStatement(w: CaseWrite): Stmt {
             updated_at = $14::text::timestamptz, row_version = row_version + 1, audit_seq = $15::int, audit_head = $16::text
           where id = $1::uuid and row_version = $17::int
           returning id, case_number`;
+  const reserved = w.expectedRowVersion === null ? (w.create?.caseNumber ?? null) : null;
   if (w.expectedRowVersion === null) {
     params.push(w.create!.household.id, w.create!.household.villageCode);
+    if (reserved !== null) params.push(reserved);
   }
+  const numCte = reserved !== null ? `num as (select $32::text as case_number),` : `num as (${TAKE_CASE_NUMBER}),`;
   return {
-    text: `with ${w.expectedRowVersion === null ? `num as (${TAKE_CASE_NUMBER}),` : ''} upd as (${write}),
+    text: `with ${w.expectedRowVersion === null ? numCte : ''} upd as (${reserved !== null ? write.replace(CASE_NUMBER_OF_NUM, 'num.case_number') : write}),
       audit as (
         insert into audit_records (case_id, seq, event_type, payload, actor_id, actor_role, state_before, state_after,
           machine_version, request_id, client_request_id, at, prev_hash, hash)

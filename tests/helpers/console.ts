@@ -94,13 +94,16 @@ export async function consoleAs(svc: TestService, who: TestUser | { id: string }
   }
 
   /** POST a multipart form (a file upload). */
-  async function postMultipart(url: string, fields: Record<string, string>, file?: { name: string; filename: string; content: string }): Promise<ConsolePage> {
+  async function postMultipart(url: string, fields: Record<string, string>, file?: { name: string; filename: string; content: string | Buffer }): Promise<ConsolePage> {
     const boundary = '----doudi-test-boundary';
-    const parts: string[] = [];
-    for (const [k, v] of Object.entries({ _csrf: csrf, ...fields })) parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`);
-    if (file) parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: application/json\r\n\r\n${file.content}\r\n`);
-    parts.push(`--${boundary}--\r\n`);
-    const res = await svc.app.inject({ method: 'POST', url, payload: Buffer.from(parts.join(''), 'utf8'), headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    const parts: Buffer[] = [];
+    for (const [k, v] of Object.entries({ _csrf: csrf, ...fields })) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`, 'utf8'));
+    if (file) {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`, 'utf8'));
+      parts.push(Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content, 'utf8'), Buffer.from('\r\n'));
+    }
+    parts.push(Buffer.from(`--${boundary}--\r\n`));
+    const res = await svc.app.inject({ method: 'POST', url, payload: Buffer.concat(parts), headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` } });
     return answer(res);
   }
 

@@ -24,11 +24,11 @@ function multipart(file: Buffer, fileName: string) {
   return { payload: Buffer.concat([head, file, Buffer.from(`\r\n--${boundary}--\r\n`)]), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-async function upload(who: TestUser, file: Buffer, fileName = '孙家沟村普查.xlsx', dryRun = true) {
+async function upload(who: TestUser, file: Buffer, fileName = '孙家沟村普查.xlsx', dryRun = true, submit = false) {
   const m = multipart(file, fileName);
   const res = await s.app.inject({
     method: 'POST',
-    url: `/imports?kind=survey&dryRun=${dryRun}`,
+    url: `/imports?kind=survey&dryRun=${dryRun}${submit ? '&submit=true' : ''}`,
     payload: m.payload,
     headers: { authorization: `Bearer ${s.token(who)}`, 'content-type': m.contentType, 'accept-language': 'zh-CN' },
   });
@@ -137,6 +137,10 @@ describe('survey import', () => {
       expect(JSON.stringify(a.payload)).not.toMatch(/\d{17}[\dX]/); // ID numbers masked as by hand
     }
     expect(audits[0].payload.import.rows).toEqual([2, 3]);
+    // Numbers reserved a batch at a time: consecutive, in file order, after the ones taken by hand before.
+    const seqs = audits.map((a) => Number(a.case_number.slice(12)));
+    expect(seqs).toEqual([seqs[0], seqs[0] + 1, seqs[0] + 2]);
+
     // The case reads like one surveyed by hand.
     const caseId = rows<{ id: string }>(await s.database.db.execute(sql`select case_id as id from audit_records where request_id = ${`import:${job.id}`} limit 1`))[0].id;
     const view = await s.as('enumerator', 'GET', `/cases/${caseId}`);
@@ -148,6 +152,8 @@ describe('survey import', () => {
     const refused = await s.as('enumerator', 'POST', `/imports/${again.id}/commit`);
     expect(refused.body).toMatchObject({ code: 'IMPORT_ALREADY_COMMITTED', details: { importId: job.id } });
     expect(await counts()).toEqual(after);
+    const byHand = await s.as('enumerator', 'POST', '/households', sunSurvey(V.mingshan));
+    expect(Number(byHand.body.caseNumber.slice(12))).toBe(seqs[0] + 3); // the counter went on from the import's
   });
 
   it('finds duplicates inside the file and against open cases, and villages outside the jurisdiction or unknown', async () => {
@@ -256,6 +262,23 @@ describe('survey import', () => {
     const job = await settled('enumerator', up.body.id);
     expect(job).toMatchObject({ status: 'committed', recordsCommitted: 2 });
     expect((await counts()).cases).toBe(before.cases + 2);
+  });
+
+  it('submits each survey when the upload asks (submit=true): screened as by hand, in the same transaction', async () => {
+    const rowsIn = [...households(2, 's'), surveyRow({ key: 's-young', name: '青年', birth: '1990-01-01', labour: '有劳动能力' })];
+    const up = await upload('enumerator', await xlsxOf(rowsIn), 's.xlsx', false, true);
+    expect(up.status).toBe(202);
+    const job = await settled('enumerator', up.body.id);
+    expect(job).toMatchObject({ status: 'committed', recordsCommitted: 3 });
+    const states = rows<{ state: string; events: string }>(
+      await s.database.db.execute(sql`select c.state, string_agg(a.event_type, ',' order by a.seq) as events from cases c join audit_records a on a.case_id = c.id
+        where c.id in (select case_id from audit_records where request_id = ${`import:${job.id}`}) group by c.id, c.case_number order by c.case_number`),
+    );
+    expect(states).toEqual([
+      { state: 'preliminary', events: 'OPEN_CASE,SUBMIT_SURVEY' },
+      { state: 'preliminary', events: 'OPEN_CASE,SUBMIT_SURVEY' },
+      { state: 'screenedOut', events: 'OPEN_CASE,SUBMIT_SURVEY' }, // a man of 36 able to work: no category
+    ]);
   });
 
   it('resumes after a restart: a job left committing goes back to validated (its transaction wrote nothing)', async () => {

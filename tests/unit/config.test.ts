@@ -48,6 +48,7 @@ describe('loadConfig', () => {
       workerMetricsPort: null,
       cookieSecure: 'auto',
       corsOrigins: [],
+      importMaxBytes: 20 * 1024 * 1024,
       oidc: undefined,
       webhookAllowHosts: [],
       databaseMigrationUrl: undefined,

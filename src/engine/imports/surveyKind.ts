@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseOpenCases, type ResidentClash } from '../../db/commandSql.js';
-import { caseWriteBatch } from '../../db/commandWrites.js';
+import { caseWriteBatch, caseWriteStatements, reserveCaseNumbersStmt } from '../../db/commandWrites.js';
+import { formatCaseNumber } from '../../domain/caseNumber.js';
 import type { Stmt } from '../../db/session.js';
 import { isAppError, type FieldIssue } from '../../errors.js';
 import { localizeIssue } from '../../http/i18n.js';
@@ -18,6 +19,7 @@ import { readBoolean, readDate, readEnum, readIdNumber, readInteger, readRegionC
 import { issue, type CommitContext, type ImportIssue, type ImportKind, type ParsedRow, type ReadContext, type RowCells } from '../../imports/kind.js';
 import { inJurisdiction } from '../access.js';
 import type { PlanContext } from '../plan/shared.js';
+import { planEvent } from '../plan/event.js';
 import { planSurvey } from '../plan/survey.js';
 import { checkMembers, householdInputSchema, type HouseholdInput, type MemberInput } from '../surveyInput.js';
 import { disabilityValues, householdFieldColumn, labourValues, memberFieldColumn, sexValues, surveyColumns } from './surveyColumns.js';
@@ -38,11 +40,11 @@ export interface SurveyGroup {
 }
 
 export interface SurveyOptions {
-  /** Not yet: SUBMIT_SURVEY after opening is the next step (the machine's screening); households open in `survey`. */
-  submit: false;
+  /** Submit each survey after opening it (SUBMIT_SURVEY as the importer, screening included), in the same transaction. */
+  submit: boolean;
 }
 
-const optionsSchema = z.strictObject({ submit: z.literal(false).default(false) });
+const optionsSchema = z.strictObject({ submit: z.boolean().default(false) });
 
 /** Households per pipelined batch of the commit: ~5 statements each; bounded so memory stays flat. */
 const COMMIT_BATCH = 250;
@@ -70,8 +72,19 @@ export function createSurveyKind(planContext: () => PlanContext): ImportKind<Sur
     const principal = ctx.principal;
     let rows = 0;
     for (let i = 0; i < groups.length; i += COMMIT_BATCH) {
+      const batch = groups.slice(i, i + COMMIT_BATCH);
+      // The batch's case numbers, one counter update per county (the numbers go in file order within a county).
+      const counties = [...new Set(batch.map((g) => g.input.villageCode.slice(0, 6)))];
+      const taken = await ctx.session.batch(counties.map((c) => reserveCaseNumbersStmt(c, ctx.at, batch.filter((g) => g.input.villageCode.startsWith(c)).length)));
+      const next = new Map(
+        counties.map((c, k) => {
+          const r = taken[k][0] as { year: number | string; last: number | string };
+          const n = batch.filter((g) => g.input.villageCode.startsWith(c)).length;
+          return [c, { year: Number(r.year), seq: Number(r.last) - n + 1 }];
+        }),
+      );
       const stmts: Stmt[] = [];
-      for (const g of groups.slice(i, i + COMMIT_BATCH)) {
+      for (const g of batch) {
         const plan = planSurvey(
           // Checked inside this transaction just before (validateGroups): a known village, nobody held elsewhere.
           // A concurrent survey taking one of these people still fails on resident_enrolments' key: all rolls back.
@@ -87,7 +100,21 @@ export function createSurveyKind(planContext: () => PlanContext): ImportKind<Sur
           ctxPlan,
         );
         if (plan.kind !== 'write') throw new Error('an import never replays');
+        const county = g.input.villageCode.slice(0, 6);
+        const number = next.get(county)!;
+        plan.write.create!.caseNumber = formatCaseNumber(county, number.year, number.seq++);
         stmts.push(...caseWriteBatch(plan.write).stmts);
+        if (ctx.options.submit) {
+          // SUBMIT_SURVEY on the case just planned, as by hand (POST /cases/:id/events): the machine screens the
+          // household. Its row is the survey's as written (row version 1); the case number is not read by the event.
+          const submitted = planEvent(
+            { ...plan.rows(''), idempotency: null },
+            { meta: { principal, requestId: `import:${ctx.source.jobId}` }, input: { type: 'SUBMIT_SURVEY' }, body: { type: 'SUBMIT_SURVEY' }, at: ctx.at, newIds: randomUUID },
+            ctxPlan,
+          );
+          if (submitted.kind !== 'write') throw new Error('an import never replays');
+          stmts.push(...caseWriteStatements(submitted.write));
+        }
         rows += g.rows.length;
       }
       await ctx.session.batch(stmts);

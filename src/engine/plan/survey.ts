@@ -37,7 +37,14 @@ export interface SurveyRequest {
 export type SurveyPlan =
   | { kind: 'replay'; caseId: string }
   /** `view`: the answer, given the case number the write took (the plan cannot know it: see commandWrites.ts). */
-  | { kind: 'write'; write: CaseWrite; view: (caseNumber: string) => CaseView; snapshot: CaseSnapshot };
+  | {
+      kind: 'write';
+      write: CaseWrite;
+      view: (caseNumber: string) => CaseView;
+      snapshot: CaseSnapshot;
+      /** The rows as written (the case, its household, its members): what a next event on the new case loads. */
+      rows: (caseNumber: string) => { row: CaseRow; household: HouseholdRow; members: MemberRow[] };
+    };
 
 export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContext): SurveyPlan {
   const { principal } = req.meta;
@@ -98,22 +105,18 @@ export function planSurvey(load: SurveyLoad, req: SurveyRequest, ctx: PlanContex
         : null,
     enrolment: 'enrol',
   };
-  const view = (caseNumber: string) => {
+  const rows = (caseNumber: string) => {
     const row: CaseRow = {
       id: ids.caseId, householdId: ids.householdId, ...fields, snapshot: fields.snapshot, rowVersion: 1,
       villageCode: input.villageCode, townshipCode: input.villageCode.slice(0, 9), countyCode: input.villageCode.slice(0, 6),
       openedAt: at, updatedAt: at, auditSeq: 1, auditHead: audit.hash, caseNumber,
     };
-    return caseView(
-      {
-        row,
-        household: household as unknown as HouseholdRow,
-        members: members.map((m) => ({ ...m, householdId: ids.householdId }) as unknown as MemberRow),
-        snapshot,
-      },
-      principal,
-      at,
-    );
+    return {
+      row,
+      household: household as unknown as HouseholdRow,
+      members: members.map((m) => ({ ...m, householdId: ids.householdId }) as unknown as MemberRow),
+    };
   };
-  return { kind: 'write', write, view, snapshot };
+  const view = (caseNumber: string) => caseView({ ...rows(caseNumber), snapshot }, principal, at);
+  return { kind: 'write', write, view, snapshot, rows };
 }

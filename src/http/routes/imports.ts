@@ -64,16 +64,17 @@ export function importRoutes(engine: Engine, maxBytes: number) {
             querystring: z.strictObject({
               kind: z.string().regex(/^[a-z][a-zA-Z]{0,39}$/, 'expected an import kind such as survey'),
               dryRun: z.enum(['true', 'false']).default('true').describe('false: commit as soon as the dry run finds no error'),
+              submit: z.enum(['true', 'false']).default('false').describe('survey: submit each survey once opened (SUBMIT_SURVEY, screening included)'),
             }),
             response: { 202: importView, ...errorsDoc },
           },
         },
         async (request, reply) => {
           const p = principalOf(request.principal);
-          const q = request.query as { kind: string; dryRun: 'true' | 'false' };
+          const q = request.query as { kind: string; dryRun: 'true' | 'false'; submit: 'true' | 'false' };
           engine.imports.kindOf(q.kind);
           const upload = await readFile(request, maxBytes);
-          const v = await engine.imports.upload(p, { kind: q.kind, fileName: upload.fileName, bytes: upload.bytes, dryRun: q.dryRun === 'true', options: {} });
+          const v = await engine.imports.upload(p, { kind: q.kind, fileName: upload.fileName, bytes: upload.bytes, dryRun: q.dryRun === 'true', options: q.submit === 'true' ? { submit: true } : {} });
           return reply.code(202).header('location', `/imports/${v.id}`).send(v);
         },
       );
