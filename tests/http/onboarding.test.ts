@@ -148,6 +148,19 @@ describe('refusals write nothing', () => {
     expect(await caseCount()).toBe(before);
   });
 
+  it('a person held by a case in another county: refused naming no case, and that county\'s supervisors are told', async () => {
+    const survey = sunSurvey(V.mianchi);
+    expect((await svc.as('mcEnumerator', 'POST', '/households', survey)).status).toBe(201);
+    const before = await caseCount();
+    const r = await onboard([elder({ members: [{ ...survey.members[0], categories: ['elderly'] }] })]);
+    expect(r.status).toBe(422);
+    expect(r.body.details.households).toEqual([expect.objectContaining({ household: 0, code: 'DUPLICATE_RESIDENT', details: { reported: true } })]);
+    expect(await caseCount()).toBe(before);
+    const told = (await svc.as('mcSupervisor', 'GET', '/notifications')).body.items.filter((n: { kind: string }) => n.kind === 'duplicate_resident');
+    expect(told).toHaveLength(1);
+    expect(told[0].body).not.toContain(survey.members[0].idNumber);
+  });
+
   it('the same person twice in one batch, a village outside the jurisdiction, an unknown facility', async () => {
     const one = elder();
     const r = await onboard([one, { ...elder(), members: one.members }, elder({ villageCode: V.mianchi }), elder({ placement: { mode: 'centralized_support', startDate: '2020-02-01', facilityId: '00000000-0000-4000-8000-000000000000' } })]);

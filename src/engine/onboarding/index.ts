@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { caseWriteBatch } from '../../db/commandWrites.js';
+import { insertDuplicateAlertsStmt } from '../../db/commandSql.js';
 import { lockRegistryStmts, loadOnboardingStmt, parseOnboardingLoad } from '../../db/onboardingSql.js';
 import { commandDbOf, type Row, type SqlSession, type Stmt } from '../../db/session.js';
 import { errors, type AppError } from '../../errors.js';
@@ -20,6 +21,7 @@ import { defaultCarePolicy, type CommandMeta, type EngineDeps } from '../types.j
 import type { PlanContext } from '../plan/shared.js';
 import { parseOnboardBatch, type OnboardHouseholdInput } from './input.js';
 import { planOnboarding, type OnboardSource } from './plan.js';
+import { RecordedRefusal } from '../plan/residents.js';
 
 export interface OnboardResult {
   cases: { household: number; caseId: string; caseNumber: string; state: string }[];
@@ -75,7 +77,12 @@ export function createOnboarding(deps: EngineDeps) {
     const { stmts, at } = loadStmts(households, true);
     const rows = await s.batch(stmts);
     const plan = planOnboarding(parseOnboardingLoad(rows[at]), planRequest(meta, structuredClone(households), opts), ctx());
-    if (plan.kind === 'refused') throw errors.onboardingRefused(plan.refused);
+    if (plan.kind === 'refused') {
+      const refusal = errors.onboardingRefused(plan.refused);
+      // A duplicate of a case outside the caller's jurisdiction is reported to that case's supervisors, as for a
+      // survey: the owner of the transaction may commit the report alone (onboardHouseholds does; an import does not).
+      throw plan.alerts.length > 0 ? new RecordedRefusal(refusal, plan.alerts) : refusal;
+    }
     const batches = plan.writes.map(caseWriteBatch);
     const written = await s.batch(batches.flatMap((b) => b.stmts));
     let offset = 0;
@@ -90,9 +97,20 @@ export function createOnboarding(deps: EngineDeps) {
   /** POST /onboarding/households: the batch in its own transaction, all or nothing. */
   async function onboardHouseholds(meta: CommandMeta, body: unknown, opts: OnboardOptions = {}): Promise<OnboardResult> {
     const households = parseOnboardBatch(body);
-    const { result, seconds } = await observeCommand('ONBOARD', () =>
-      retryOnRace(() => cdb.transaction<OnboardResult>(async (s) => ({ final: [], result: await inSession(s, meta, households, opts) }))),
-    );
+    const { result, seconds } = await observeCommand('ONBOARD', async () => {
+      const out = await retryOnRace(() =>
+        cdb.transaction<{ ok: OnboardResult } | { refused: AppError }>(async (s) => {
+          try {
+            return { final: [], result: { ok: await inSession(s, meta, households, opts) } };
+          } catch (e) {
+            if (!(e instanceof RecordedRefusal)) throw e;
+            return { final: [insertDuplicateAlertsStmt(e.alerts)], result: { refused: e.refusal } };
+          }
+        }),
+      );
+      if ('refused' in out) throw out.refused;
+      return out.ok;
+    });
     // Counts and ids only: never names or ID numbers.
     deps.logger.info({ event: 'ONBOARD', households: result.cases.length, actorId: meta.principal.id, durationMs: Math.round(seconds * 1000), reqId: meta.requestId }, 'households onboarded');
     return result;

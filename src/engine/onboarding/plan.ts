@@ -24,7 +24,7 @@ import { householdFacts } from '../surveyInput.js';
 import { planTimers } from '../timerPlan.js';
 import type { CommandMeta } from '../types.js';
 import { memberWrites, placementFactsOf } from '../plan/event.js';
-import { RecordedRefusal, refuseDuplicate } from '../plan/residents.js';
+import { RecordedRefusal, refuseDuplicate, type DuplicateAlert } from '../plan/residents.js';
 import { auditPayload, mirror, nextAudit, refusal, type PlanContext } from '../plan/shared.js';
 import { memberProblems, surveyPart, type OnboardHouseholdInput } from './input.js';
 
@@ -51,7 +51,8 @@ export interface OnboardedCase {
 }
 
 export type OnboardPlan =
-  | { kind: 'refused'; refused: { household: number; error: AppError }[] }
+  /** `alerts`: duplicates hitting cases outside the caller's jurisdiction, for those cases' supervisors. */
+  | { kind: 'refused'; refused: { household: number; error: AppError }[]; alerts: DuplicateAlert[] }
   | { kind: 'write'; writes: CaseWrite[]; cases: OnboardedCase[] };
 
 export function planOnboarding(load: OnboardingLoad, req: OnboardRequest, ctx: PlanContext): OnboardPlan {
@@ -59,6 +60,7 @@ export function planOnboarding(load: OnboardingLoad, req: OnboardRequest, ctx: P
   const actor = actorFor(principal, 'ONBOARD'); // officers and admins only: refused before anything else
   const at = req.at;
   const refused: { household: number; error: AppError }[] = [];
+  const alerts: DuplicateAlert[] = [];
   const writes: CaseWrite[] = [];
   const cases: OnboardedCase[] = [];
   // The batch's own households count against facilities and guardians like committed placements do.
@@ -148,12 +150,15 @@ export function planOnboarding(load: OnboardingLoad, req: OnboardRequest, ctx: P
       });
       cases.push({ household: i, caseId, state: stateName(next) });
     } catch (e) {
-      if (e instanceof RecordedRefusal) refused.push({ household: i, error: e.refusal });
+      if (e instanceof RecordedRefusal) {
+        refused.push({ household: i, error: e.refusal });
+        alerts.push(...e.alerts);
+      }
       else if (e instanceof AppError) refused.push({ household: i, error: e });
       else throw e;
     }
   });
-  return refused.length > 0 ? { kind: 'refused', refused } : { kind: 'write', writes, cases };
+  return refused.length > 0 ? { kind: 'refused', refused, alerts } : { kind: 'write', writes, cases };
 }
 
 /** The machine's placement facts from the registry rows the load locked, counting the batch's earlier households. */

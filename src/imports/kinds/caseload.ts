@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import type { AppError, FieldIssue } from '../../errors.js';
 import type { Onboarding } from '../../engine/onboarding/index.js';
+import { RecordedRefusal } from '../../engine/plan/residents.js';
 import { onboardHouseholdInputSchema, type OnboardHouseholdInput } from '../../engine/onboarding/input.js';
 import { localizeIssue } from '../../http/i18n.js';
 import { cellText, readBoolean, readDate, readEnum, readIdNumber, readInteger, readRegionCode, readText, type Read } from '../cells.js';
@@ -179,6 +180,11 @@ export function issuesOfRefusal(error: AppError, group: CaseloadGroup, prefix: s
       return issue(rows[0], field && columnOf.has(field) ? field : null, d.message);
     });
   }
+  // A person held by a case outside the importer's jurisdiction: named by no case; its supervisors are told only
+  // when the API refuses it (a dry run writes nothing, a refused commit rolls back whole).
+  if (error.code === 'DUPLICATE_RESIDENT' && (error.details as { reported?: boolean } | undefined)?.reported) {
+    return [issue(rows[0], null, '本户有成员已在您管辖范围以外的办理中案件中，不能重复纳入')];
+  }
   return [issue(rows[0], null, error.messageZh ?? error.message)];
 }
 
@@ -205,7 +211,9 @@ export function createCaseloadKind(engine: Pick<Onboarding, 'checkOnboarding' | 
       const resolved = await resolveRegistryNames(groups, { ...ctx, query: (stmts) => ctx.session.batch(stmts) });
       if (resolved.issues.length > 0) throw new Error(`the registry changed since the dry run: ${resolved.issues.length} name(s) no longer resolve`);
       const source = { source: 'import' as const, fileSha256: ctx.source.sha256, jobId: ctx.source.jobId, fileName: ctx.source.fileName };
-      const result = await engine.onboardInSession(ctx.session, meta(ctx), resolved.households, { source, path: 'households' });
+      const result = await engine.onboardInSession(ctx.session, meta(ctx), resolved.households, { source, path: 'households' }).catch((e: unknown) => {
+        throw e instanceof RecordedRefusal ? e.refusal : e; // nothing of a refused import is kept, the report included
+      });
       const rows = groups.reduce((n, g) => n + g.rows.length, 0);
       ctx.progress(rows);
       return { rows, records: result.cases.length };
