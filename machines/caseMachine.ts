@@ -14,6 +14,7 @@ import type { CaseEvent, CaseEventOf } from './events.js';
 import type { Role } from './types.js';
 import { allowedBy } from './rules.js';
 import { screenHousehold } from './screening.js';
+import { onboardingChanges } from './onboarding.js';
 
 export const CASE_MACHINE_ID = 'case';
 /** Bump on any change to states or context shape, and add a migration from the previous version. */
@@ -182,38 +183,8 @@ export const caseMachine = setup({
       return { exit: { reason: e.reason, text: e.text ?? null, date: e.date, by: e.actor.id, at: e.at, endsAt } };
     }),
     cancelExit: assign({ exit: null }),
-    /**
-     * The legacy approval and placement, as they were on paper: approvedAt is the start of the approval's China
-     * day; the placement is recorded by whoever onboarded it, at the import's instant, from its legacy start date.
-     */
-    onboard: assign(({ event }) => {
-      const e = as<'ONBOARD'>(event);
-      const p = e.placement;
-      const g = p?.guardian;
-      return {
-        approvedAt: new Date(`${e.approvedOn}T00:00:00+08:00`).toISOString(),
-        onboarding: {
-          approvedOn: e.approvedOn,
-          legacyReference: e.legacyReference,
-          categories: Object.fromEntries(e.categories.map((c) => [c.memberId, [...new Set(c.categories)]])),
-          source: e.provenance.source,
-          fileSha256: e.provenance.fileSha256,
-          jobId: e.provenance.jobId,
-          importedBy: e.actor.id,
-          importedAt: e.at,
-        },
-        placement: p && {
-          mode: p.mode,
-          startDate: p.startDate,
-          placedBy: e.actor.id,
-          placedAt: e.at,
-          ...(p.facility && { facility: { id: p.facility.id, name: p.facility.name, type: p.facility.type } }),
-          ...(g && { guardian: { id: g.id, name: g.name, kind: g.kind, phone: g.phone, reasonNotLegalSupporter: g.reasonNotLegalSupporter } }),
-          ...(p.agreement && { agreement: p.agreement }),
-        },
-        revisits: { count: 0, lastDate: p ? e.lastRevisitDate : null },
-      };
-    }),
+    /** The legacy approval and placement, as they were on paper (machines/onboarding.ts). */
+    onboard: assign(({ event }) => onboardingChanges(as<'ONBOARD'>(event))),
   },
 }).createMachine({
   id: CASE_MACHINE_ID,
