@@ -14,10 +14,11 @@ import type { CaseEvent, CaseEventOf } from './events.js';
 import type { Role } from './types.js';
 import { allowedBy } from './rules.js';
 import { screenHousehold } from './screening.js';
+import { onboardingChanges } from './onboarding.js';
 
 export const CASE_MACHINE_ID = 'case';
 /** Bump on any change to states or context shape, and add a migration from the previous version. */
-export const CASE_MACHINE_VERSION = 1;
+export const CASE_MACHINE_VERSION = 2;
 
 export interface StateMeta {
   /** Key into the deadline policy; `review` is qualified by the current level (review.township). */
@@ -50,6 +51,7 @@ export const caseMachine = setup({
     lastOpenObjection: ({ context }) => openObjections(context).length === 1,
     deceased: ({ event }) => as<'EXIT'>(event).reason === 'deceased',
     asksReassessment: ({ event }) => as<'RECORD_REVISIT'>(event).reassessmentNeeded,
+    onboardedWithPlacement: ({ event }) => as<'ONBOARD'>(event).placement !== null,
   },
   actions: {
     updateSurvey: assign({ household: ({ event }) => as<'UPDATE_SURVEY'>(event).household }),
@@ -181,6 +183,8 @@ export const caseMachine = setup({
       return { exit: { reason: e.reason, text: e.text ?? null, date: e.date, by: e.actor.id, at: e.at, endsAt } };
     }),
     cancelExit: assign({ exit: null }),
+    /** The legacy approval and placement, as they were on paper (machines/onboarding.ts). */
+    onboard: assign(({ event }) => onboardingChanges(as<'ONBOARD'>(event))),
   },
 }).createMachine({
   id: CASE_MACHINE_ID,
@@ -192,6 +196,11 @@ export const caseMachine = setup({
       on: {
         UPDATE_SURVEY: { guard: 'allowed', actions: 'updateSurvey' },
         SUBMIT_SURVEY: { guard: 'allowed', target: 'screening', actions: 'submitSurvey' },
+        // Onboarding an approved household at the case's opening (a genesis event: rules.ts ONBOARD_AT_OPENING).
+        ONBOARD: [
+          { guard: and(['allowed', 'onboardedWithPlacement']), target: 'active', actions: 'onboard' },
+          { guard: 'allowed', target: 'awaitingPlacement', actions: 'onboard' },
+        ],
       },
     },
     /** Transient: decided at once from the screening result computed on SUBMIT_SURVEY. */

@@ -5,7 +5,7 @@
  */
 import type { Agreement, Assessment, FacilityFacts, Guardian } from './events.js';
 import type { ScreeningResult } from './screening.js';
-import type { CasePolicy, ExitReason, HouseholdFacts, PlacementMode, ReviewLevel } from './types.js';
+import type { Category, CasePolicy, ExitReason, HouseholdFacts, PlacementMode, ReviewLevel } from './types.js';
 
 export interface Approval {
   level: ReviewLevel;
@@ -33,6 +33,24 @@ export interface Placement {
   facility?: { id: string; name: string; type: FacilityFacts['type'] };
   guardian?: Pick<Guardian, 'id' | 'name' | 'kind' | 'phone' | 'reasonNotLegalSupporter'>;
   agreement?: Agreement;
+}
+
+/**
+ * How a case onboarded from the old paper process entered the path (machine version 2): the legacy approval
+ * and where the record came from. Null for every case that walked the path (and for every v1 snapshot).
+ */
+export interface Onboarding {
+  /** The legacy approval's date (China date) and document number. */
+  approvedOn: string;
+  legacyReference: string;
+  /** Categories the legacy approval recognised, by member id (what an evaluation would have confirmed). */
+  categories: Record<string, Category[]>;
+  source: 'import' | 'api';
+  /** The imported file's SHA-256 and the import job, when it came from a spreadsheet. */
+  fileSha256: string | null;
+  jobId: string | null;
+  importedBy: string;
+  importedAt: string;
 }
 
 export interface CaseContext {
@@ -69,6 +87,7 @@ export interface CaseContext {
   revisits: { count: number; lastDate: string | null };
   reassessment: { requestedBy: string; at: string; reason: string } | null;
   exit: { reason: ExitReason; text: string | null; date: string; by: string; at: string; endsAt: string | null } | null;
+  onboarding: Onboarding | null;
 }
 
 export interface CaseInput {
@@ -98,6 +117,7 @@ export function initialContext(input: CaseInput): CaseContext {
     revisits: { count: 0, lastDate: null },
     reassessment: null,
     exit: null,
+    onboarding: null,
   };
 }
 
@@ -117,7 +137,12 @@ export function addDays(at: string, days: number): string {
   return new Date(Date.parse(at) + days * 86_400_000).toISOString();
 }
 
-/** Categories confirmed by the evaluator for each member (the screening's guess until assessed). */
+/**
+ * Categories confirmed for the household's members: by the evaluator (the screening's guess until assessed),
+ * or — for an onboarded case not yet re-evaluated — by the legacy approval.
+ */
 export function confirmedCategories(ctx: CaseContext): Set<string> {
-  return new Set(Object.values(ctx.evaluation.assessments).flatMap((a) => a.categories));
+  const assessed = Object.values(ctx.evaluation.assessments);
+  if (assessed.length === 0 && ctx.onboarding) return new Set(Object.values(ctx.onboarding.categories).flat());
+  return new Set(assessed.flatMap((a) => a.categories));
 }

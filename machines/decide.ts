@@ -12,7 +12,7 @@ import {
 } from 'xstate';
 import { caseMachine, type StateMeta } from './caseMachine.js';
 import { currentLevel, type CaseContext, type CaseInput } from './context.js';
-import { eventTypes, payloadSchemas, type CaseEvent, type EventType } from './events.js';
+import { allEventTypes, eventTypes, payloadSchemas, type CaseEvent, type EventType } from './events.js';
 import { authorizationViolations, violations, type Violation } from './rules.js';
 import type { Actor, Role } from './types.js';
 
@@ -53,7 +53,7 @@ export function stateName(s: CaseSnapshot | PersistedCase): string {
 
 export const topState = (s: CaseSnapshot | PersistedCase) => stateName(s).split('.')[0];
 
-/** Event types the current state (or an ancestor) has a transition for, guards aside. */
+/** Event types a client may send that the current state (or an ancestor) has a transition for, guards aside. */
 export function handledEvents(s: CaseSnapshot): EventType[] {
   const own = new Set(ownEventDescriptors(s) as string[]);
   return eventTypes.filter((t) => own.has(t));
@@ -113,7 +113,9 @@ export type Decision =
 export function decide(s: CaseSnapshot, event: CaseEvent): Decision {
   const state = stateName(s);
   const handled = handledEvents(s);
-  if (!handled.includes(event.type)) return { ok: false, refusal: 'EVENT_NOT_ALLOWED', state, allowedEvents: handled };
+  // Genesis events (ONBOARD) are handled by the state but never listed as a client's next step.
+  const own = new Set(ownEventDescriptors(s) as string[]);
+  if (!allEventTypes.some((t) => t === event.type && own.has(t))) return { ok: false, refusal: 'EVENT_NOT_ALLOWED', state, allowedEvents: handled };
   const found = violations(s.context, event);
   if (found.length > 0) return { ok: false, refusal: 'VIOLATIONS', state, violations: found };
   const [next] = transition(caseMachine, s, event);

@@ -70,6 +70,27 @@ export const assessmentSchema = z.strictObject({
 });
 export type Assessment = z.infer<typeof assessmentSchema>;
 
+/**
+ * Where an onboarded case came from (导入来源): a spreadsheet import job (its file's SHA-256 and the job id) or
+ * a client of the JSON API (neither). Recorded in the context and in the case's genesis audit record.
+ */
+export const provenanceSchema = z.strictObject({
+  source: z.enum(['import', 'api']),
+  fileSha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 as 64 lower-case hex digits').nullable().default(null),
+  jobId: z.string().min(1).max(100).nullable().default(null),
+});
+export type Provenance = z.infer<typeof provenanceSchema>;
+
+/** The placement a household already has under the old paper process: PLACE's facts, nothing more. */
+export const onboardingPlacementSchema = z.strictObject({
+  mode: z.enum(placementModes),
+  startDate: isoDate,
+  facility: facilityFactsSchema.optional(),
+  guardian: guardianSchema.optional(),
+  agreement: agreementSchema.optional(),
+});
+export type OnboardingPlacement = z.infer<typeof onboardingPlacementSchema>;
+
 /** Payload schemas: what the client sends for each event type (without actor and at). */
 export const payloadSchemas = {
   UPDATE_SURVEY: z.strictObject({ household: householdFactsSchema }),
@@ -111,10 +132,35 @@ export const payloadSchemas = {
   REQUEST_REASSESSMENT: z.strictObject({ reason }),
   EXIT: z.strictObject({ reason: z.enum(exitReasons), text: z.string().trim().max(4000).optional(), date: isoDate }),
   CANCEL_EXIT: z.strictObject({ reason }),
+  /**
+   * Onboarding (存量纳入): a household approved (and usually placed) under the old paper process enters the
+   * case path at its opening, straight into `active` (with its placement) or `awaitingPlacement` — with the
+   * legacy approval date and document number, never a pretended walk through survey, evaluation and review.
+   * A genesis event: only the engine sends it, in the transaction that opens the case (see genesisEventTypes).
+   */
+  ONBOARD: z.strictObject({
+    approvedOn: isoDate,
+    /** The legacy approval's document number (原审批文号 / 台账编号). */
+    legacyReference: nonBlank('legacyReference').pipe(z.string().max(100)),
+    /** The categories the legacy approval recognised, per member (by the member ids of the household facts). */
+    categories: z.array(z.strictObject({ memberId: z.string().min(1), categories: z.array(z.enum(categories)).max(5) })).max(30),
+    placement: onboardingPlacementSchema.nullable(),
+    /** The last revisit under the old process, if any: the next revisit is due one interval after it. */
+    lastRevisitDate: isoDate.nullable().default(null),
+    provenance: provenanceSchema,
+  }),
 } as const;
 
 export type EventType = keyof typeof payloadSchemas;
-export const eventTypes = Object.keys(payloadSchemas) as EventType[];
+/**
+ * Events that only open a case (sent by the engine in the case's first transaction, never through
+ * POST /cases/:id/events, never offered as an action): not in `eventTypes`.
+ */
+export const genesisEventTypes = ['ONBOARD'] as const satisfies readonly EventType[];
+/** Every event type, genesis events included (the machine's own list). */
+export const allEventTypes = Object.keys(payloadSchemas) as EventType[];
+/** The events a client sends to an existing case. */
+export const eventTypes = allEventTypes.filter((t) => !(genesisEventTypes as readonly string[]).includes(t));
 
 /** zod infers `z.strictObject({})` as Record<string, never>, which no event with an envelope satisfies: use {}. */
 type NoIndex<P> = string extends keyof P ? {} : P;
@@ -149,6 +195,9 @@ export const eventRoles: Record<EventType, readonly Role[]> = {
   REQUEST_REASSESSMENT: ['officer'],
   EXIT: ['officer'],
   CANCEL_EXIT: ['officer'],
+  // The officer records placements today; an admin sets up a county's deployment and runs its first import.
+  // Both within their jurisdiction (the engine checks the village against it).
+  ONBOARD: ['officer', 'admin'],
 };
 
 /** Events decided by a reviewer at the current level of the chain. */

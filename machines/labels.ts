@@ -57,6 +57,7 @@ export const eventLabels: Record<EventType, string> = {
   REQUEST_REASSESSMENT: '申请复核',
   EXIT: '退出',
   CANCEL_EXIT: '撤销退出',
+  ONBOARD: '存量纳入',
 };
 
 export const categoryLabels: Record<Category, string> = {

@@ -3,6 +3,9 @@
  * persisted snapshot of version N into version N+1; `migrateSnapshot` chains them. Migrations are pure and
  * never dropped: a case may sleep in `active` for years between two revisits.
  *
+ * Version 2 (issue 14) added the onboarding record (`onboarding`, null for every earlier case) and the ONBOARD
+ * genesis event; states are unchanged.
+ *
  * Version 0 was the draft shape (before the first release): review had one sub-state per level
  * (`{ review: 'township' }`), publicity and rejected were flat, approvals/round/objections lived at the top
  * of the context, one `evaluatorId`, the review chain as `reviewChain`, and no refusal notice record.
@@ -29,7 +32,7 @@ export interface PersistedCaseV0 {
 
 export class SnapshotMigrationError extends Error {}
 
-function v0ToV1(old: PersistedCaseV0): PersistedCase {
+function v0ToV1(old: PersistedCaseV0): PersistedCaseV1 {
   const { reviewChain, evaluatorId, round, approvals, noticeOpenedAt, objections, rejection, exit, ...rest } = old.context;
   const policy = { ...defaultCasePolicy, reviewChain };
   let levelIndex = 0;
@@ -47,7 +50,7 @@ function v0ToV1(old: PersistedCaseV0): PersistedCase {
   } else {
     value = old.value;
   }
-  const context: CaseContext = {
+  const context: PersistedCaseV1['context'] = {
     ...rest,
     policy,
     evaluatorIds: evaluatorId ? [evaluatorId] : [],
@@ -63,8 +66,16 @@ function v0ToV1(old: PersistedCaseV0): PersistedCase {
   return { value, context, status: old.status };
 }
 
+/** The v1 context: everything of today's but the onboarding record. */
+export type PersistedCaseV1 = Omit<PersistedCase, 'context'> & { context: Omit<CaseContext, 'onboarding'> };
+
+/** Version 2 added onboarding (the ONBOARD genesis event): every case stored before walked the path. */
+function v1ToV2(old: PersistedCaseV1): PersistedCase {
+  return { ...old, context: { ...old.context, onboarding: null } };
+}
+
 /** migrations[n] turns version n into version n + 1. */
-const migrations: Array<(s: any) => any> = [v0ToV1];
+const migrations: Array<(s: any) => any> = [v0ToV1, v1ToV2];
 
 export function migrateSnapshot(persisted: unknown, fromVersion: number): PersistedCase {
   if (!Number.isInteger(fromVersion) || fromVersion < 0 || fromVersion > CASE_MACHINE_VERSION) {

@@ -143,7 +143,44 @@ const byEvent: { [T in EventType]: RuleFn<T> } = {
     return out;
   },
   CANCEL_EXIT: needsReason,
+  ONBOARD: onboardingViolations,
 };
+
+/**
+ * Onboarding: only as the case's genesis (the instant and the person that opened it, nothing done since), dates
+ * in order and not in the future, categories of this household's members, and — when placed — every rule PLACE
+ * applies (beds, five residents per caregiver, guardian, agreement), with the legacy categories as confirmed.
+ */
+function onboardingViolations(ctx: CaseContext, e: CaseEventOf<'ONBOARD'>): Violation[] {
+  const out: Violation[] = [];
+  if (ctx.survey.submittedAt !== null || e.at !== ctx.survey.createdAt || e.actor.id !== ctx.survey.createdBy || ctx.onboarding) {
+    out.push(rule('ONBOARD_AT_OPENING', 'onboarding is how a case opens; an existing case cannot be onboarded', '存量纳入只能在建立案件时进行，已有案件不能再纳入'));
+  }
+  const today = chinaDate(e.at);
+  if (e.approvedOn > today) out.push(rule('DATE_IN_FUTURE', 'the legacy approval date is in the future', '原审批日期不能晚于今天'));
+  const ids = new Set(ctx.household.members.map((m) => m.id));
+  const unknown = e.categories.filter((c) => !ids.has(c.memberId)).map((c) => c.memberId);
+  if (unknown.length > 0) out.push(rule('UNKNOWN_MEMBER', `not members of this household: ${unknown.join(', ')}`, `以下成员不是本户家庭成员：${zhList(unknown)}`));
+  if (!e.categories.some((c) => c.categories.length > 0)) {
+    out.push(rule('NO_CATEGORY', 'no member is in any of the five categories', '没有成员属于五类对象中的任何一类'));
+  }
+  const workers = ctx.household.members.filter((m) => m.labourCapacity === 'full').map((m) => m.id);
+  if (workers.length > 0) out.push(rule('MEMBER_CAN_WORK', `members with full labour capacity: ${workers.join(', ')}`, `以下成员有劳动能力：${zhList(workers)}`));
+  const p = e.placement;
+  if (!p) {
+    if (e.lastRevisitDate) out.push(rule('REVISIT_WITHOUT_PLACEMENT', 'a revisit needs a placement', '未安置的对象不能有回访记录'));
+    return out;
+  }
+  if (p.startDate < e.approvedOn) out.push(rule('PLACEMENT_BEFORE_APPROVAL', `the placement cannot start before the approval of ${e.approvedOn}`, `安置开始日期不能早于原审批日期 ${e.approvedOn}`));
+  if (p.startDate > today) out.push(rule('DATE_IN_FUTURE', 'the placement start date is in the future', '安置开始日期不能晚于今天'));
+  if (e.lastRevisitDate && e.lastRevisitDate < p.startDate) {
+    out.push(rule('REVISIT_BEFORE_PLACEMENT', `the placement started on ${p.startDate}`, `回访日期不能早于安置开始日期 ${p.startDate}`));
+  }
+  if (e.lastRevisitDate && e.lastRevisitDate > today) out.push(rule('DATE_IN_FUTURE', 'a revisit cannot be dated in the future', '回访日期不能晚于今天'));
+  const legacy = Object.fromEntries(e.categories.map((c) => [c.memberId, c.categories]));
+  const asPlaced = { ...ctx, onboarding: { approvedOn: e.approvedOn, legacyReference: e.legacyReference, categories: legacy, source: e.provenance.source, fileSha256: null, jobId: null, importedBy: e.actor.id, importedAt: e.at } };
+  return [...out, ...placementViolations(asPlaced, { ...p, type: 'PLACE', actor: e.actor, at: e.at })];
+}
 
 function placementViolations(ctx: CaseContext, e: CaseEventOf<'PLACE'>): Violation[] {
   const out: Violation[] = [];

@@ -198,6 +198,12 @@ export const errorCatalogue = {
     messageZh: '案件当前环节不能出具此文书',
     details: '{ kind, state, needs }: the document asked for, the case’s state (or the village’s), and what the document needs',
   },
+  ONBOARDING_REFUSED: {
+    status: 422,
+    message: 'Some households of the onboarding batch were refused; nothing was written',
+    messageZh: '部分存量对象未能纳入，本批次全部未写入，请逐户修改后重新提交',
+    details: '{ households }: each refused household as { household (its index in the batch, from 0), code, message, details } — code and details as that error alone would carry them (VALIDATION_FAILED with paths under body.households[i], GUARD_FAILED, DUPLICATE_RESIDENT, FORBIDDEN)',
+  },
   PRECONDITION_REQUIRED: {
     status: 428,
     message: 'This change needs an If-Match header with the version you read',
@@ -380,6 +386,7 @@ export interface ErrorDetailsByCode {
   PUBLIC_OBJECTION_LIMIT: { limit: number };
   DOCUMENT_CHARACTER_UNPRINTABLE: { character: string; codePoint: string; field: string; person: string | null; fonts: string[] };
   DOCUMENT_NOT_APPLICABLE: { kind: string; state: string; needs: string };
+  ONBOARDING_REFUSED: { households: { household: number; code: string; message: string; details?: unknown }[] };
   IMPORT_FILE_TOO_LARGE: { limitBytes: number };
   IMPORT_FORMAT_UNKNOWN: { reason: string };
   IMPORT_ZIP_BOMB: { limitBytes: number };
@@ -565,6 +572,19 @@ export const errors = {
     }),
   documentNotApplicable: (details: ErrorDetailsByCode['DOCUMENT_NOT_APPLICABLE'], messageZh: string) =>
     new AppError('DOCUMENT_NOT_APPLICABLE', { message: `No ${details.kind} here: the case (or village) is ${details.state}; it needs ${details.needs}`, messageZh, details }),
+  /** A batch of onboarded households with refusals: each refused household's own error, by its index. */
+  onboardingRefused: (refused: { household: number; error: AppError }[]) => {
+    const en = refused.map(({ household, error }) => ({ household, code: error.code, message: error.message, details: error.details }));
+    const zh = refused.map(({ household, error }) => ({
+      household, code: error.code, message: error.messageZh ?? errorCatalogue[error.code].messageZh, details: error.detailsZh ?? error.details,
+    }));
+    return new AppError('ONBOARDING_REFUSED', {
+      message: `${refused.length} household(s) refused; nothing was written: ${en.map((r) => `[${r.household}] ${r.message}`).join('; ')}`,
+      messageZh: `${refused.length} 户未能纳入，本批次全部未写入：${zh.map((r) => `第 ${r.household + 1} 户：${r.message}`).join('；')}`,
+      details: { households: en },
+      detailsZh: { households: zh },
+    });
+  },
   internal: (cause?: unknown) => new AppError('INTERNAL', { cause }),
   notReady: (cause?: unknown) => new AppError('NOT_READY', { cause }),
 };

@@ -11,6 +11,7 @@ import { buildApp } from './http/app.js';
 import { caseRoutes } from './http/routes/cases.js';
 import { referenceRoutes } from './http/routes/reference.js';
 import { careRoutes } from './http/routes/care.js';
+import { onboardingRoutes } from './http/routes/onboarding.js';
 import { demoClockRoutes } from './http/routes/demoClock.js';
 import { notificationRoutes } from './http/routes/notifications.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
@@ -84,6 +85,7 @@ export function createService(deps: ServiceDeps) {
       await caseRoutes(engine)(api);
       await referenceRoutes(engine)(api);
       await careRoutes(engine)(api);
+      await onboardingRoutes(engine)(api);
       await overdueRoutes(engine)(api);
       await reportRoutes(engine)(api);
       await exportRoutes(engine)(api);

@@ -90,6 +90,8 @@ export function caseView(v: CaseViewInput, principal: Principal, now: Date) {
     revisits: c.revisits,
     reassessment: c.reassessment,
     exit: c.exit,
+    /** Set when the case was onboarded from the old paper process (存量纳入): the legacy approval and its source. */
+    onboarding: c.onboarding,
   };
   // Free text (evidence, notes, objections, reasons) may hold a number someone typed: masked for the others.
   return showIds ? view : maskDeep(view);

@@ -118,7 +118,7 @@ const isDeadlock = (err: unknown) => (err as { code?: string } | null)?.code ===
  * (the next try replays the winner) or a person (the next try sees the winner's case and refuses with
  * DUPLICATE_RESIDENT, answered as if the load had seen it). Nothing of a lost try was written.
  */
-async function retryOnRace<T>(run: () => Promise<T>): Promise<T> {
+export async function retryOnRace<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();

@@ -22,6 +22,9 @@ import { createWorklist } from './worklist.js';
 import { createExports } from './exports.js';
 import { createPublicNotice } from './publicNotice.js';
 import { createPublicObjection } from './publicObjection.js';
+import { createOnboarding } from './onboarding/index.js';
+import { createCaseloadKind } from '../imports/kinds/caseload.js';
+import { createFacilitiesKind, createGuardiansKind } from '../imports/kinds/registries.js';
 import { createImports } from './imports/jobs.js';
 import { createSurveyKind } from './imports/surveyKind.js';
 import { defaultCarePolicy } from './types.js';
@@ -31,8 +34,13 @@ export function createEngine(deps: EngineDeps) {
   /** The shared counts /metrics reports (timers due and failed, the webhook outbox), as of the engine's clock. */
   const imports = createImports(deps, { maxBytes: deps.importMaxBytes ?? 20 * 1024 * 1024 });
   imports.register(createSurveyKind(() => ({ calendar: deps.calendar, deadlinePolicy: deps.deadlinePolicy, casePolicy: deps.casePolicy, care: deps.care ?? defaultCarePolicy })));
+  // Onboarding an existing caseload (存量纳入): the registries first, then the households that name them.
+  const onboarding = createOnboarding(deps);
+  imports.register(createFacilitiesKind());
+  imports.register(createGuardiansKind());
+  imports.register(createCaseloadKind(onboarding));
   const operationalCounts = () => readOperationalCounts(deps.db, deps.clock.now());
-  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createDocumentTexts(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), ...createPublicNotice(deps), ...createPublicObjection(deps), accounts: createAccounts(deps), documents: createDocuments(deps, deps.documents ?? { publicBaseUrl: 'http://localhost:3000' }), imports, deps };
+  return { ...commands, operationalCounts, ...createQueries(deps), ...createReference(deps), ...createCare(deps), ...createOverdue(deps), ...createReports(deps), ...createTimeSettings(deps), ...createTimerAdmin(deps), ...createNotificationQueries(deps), ...createWebhookCommands(deps), ...createWorklist(deps), ...createExports(deps), ...createIncome(deps), ...createDocumentTexts(deps), ...createIncomeReport(deps), ...createDividendReferences(deps), ...createProjection(deps), ...onboarding, ...createPublicNotice(deps), ...createPublicObjection(deps), accounts: createAccounts(deps), documents: createDocuments(deps, deps.documents ?? { publicBaseUrl: 'http://localhost:3000' }), imports, deps };
 }
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -43,3 +51,4 @@ export { incomeYearInputSchema, incomeLineSchema, INCOME_RECORDED } from './inco
 export { dividendReferenceInputSchema } from './dividendReferences.js';
 export { createIncomeReport } from './incomeReport.js';
 export { projectionParametersSchema, whatIfInputSchema } from './projection.js';
+export { onboardBatchInputSchema } from './onboarding/index.js';

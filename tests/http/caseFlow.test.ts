@@ -90,7 +90,7 @@ describe('the Sun household over HTTP', () => {
     expect((await svc.as('supervisor', 'GET', `/cases/${caseId}/audit/verify`)).body).toEqual({ ok: true, count: 11 });
     // The machine definition is served for clients that draw the path.
     const machine = await svc.as('supervisor', 'GET', '/machines/case');
-    expect(machine.body).toMatchObject({ id: 'case', version: 1 });
+    expect(machine.body).toMatchObject({ id: 'case', version: 2 });
     expect(machine.body.mermaid).toContain('stateDiagram-v2');
     // No ID number in any log line.
     for (const id of idNumbers) expect(svc.logLines.join('\n')).not.toContain(id);

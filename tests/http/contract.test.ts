@@ -202,6 +202,11 @@ describe(`the API contract (${testDbKind()})`, () => {
     const guardian = await ok('officer', 'POST', '/guardians', 201, { body: { name: '契约照料人', kind: 'neighbour', regionCode: V.sunjiagou } });
     await ok('officer', 'GET', '/guardians', 200);
     await ok('officer', 'PATCH', `/guardians/${guardian.body.id}`, 200, { body: { maxWards: 3 } });
+    // Onboarding a household approved under the paper process (存量纳入), waiting for its placement.
+    const legacy = sunSurvey(V.mingshan);
+    await ok('officer', 'POST', '/onboarding/households', 201, {
+      body: { households: [{ ...legacy, members: legacy.members.map((m) => ({ ...m, categories: ['elderly'] })), approvedOn: '2019-06-10', legacyReference: '灵民〔2019〕37号', placement: null }] },
+    });
     await ok('visitor', 'POST', `/cases/${caseId}/revisits`, 201, { body: { date: today, livingConditions: '良好', health: '稳定', reassessmentNeeded: false } });
     await ok('visitor', 'GET', `/cases/${caseId}/revisits`, 200);
     await ok('visitor', 'GET', '/revisits/due?within=60d', 200);
@@ -253,6 +258,7 @@ describe(`the API contract (${testDbKind()})`, () => {
     }
     // Bulk import: the template, an upload (multipart) and its dry run, the report, a commit; another cancelled.
     await ok('enumerator', 'GET', '/imports/templates/survey.xlsx', 200);
+    for (const kind of ['caseload', 'facilities', 'guardians']) await ok('admin', 'GET', `/imports/templates/${kind}.xlsx`, 200);
     const uploadOnce = async (prefix: string) => {
       const boundary = '----contract';
       const payload = Buffer.concat([

@@ -50,6 +50,31 @@ describe('snapshot migrations', () => {
     expect(snapshot.context).toEqual(current.context);
   });
 
+  it('a version-1 case placed and revisited migrates to version 2 with onboarding null, and goes on', () => {
+    const stored = fixture('case-v1-active-centralized.json');
+    expect(stored.snapshot.context).not.toHaveProperty('onboarding');
+    const { snapshot, migrated } = loadCaseSnapshot(stored);
+    expect(migrated).toBe(true);
+    expect(CASE_MACHINE_VERSION).toBe(2);
+    expect(stateName(snapshot)).toBe('active.monitoring');
+    expect(snapshot.context.onboarding).toBeNull();
+    expect(snapshot.context.placement).toMatchObject({ mode: 'centralized_support', startDate: '2019-03-12' });
+    expect(snapshot.context.revisits).toEqual({ count: 1, lastDate: '2019-05-20' });
+    // Everything but the new field is as it was stored.
+    const { onboarding: _o, ...rest } = snapshot.context;
+    expect(rest).toEqual(stored.snapshot.context);
+    const s = step(snapshot, ev('RECORD_REVISIT', actors.visitor, '2019-08-20T01:00:00Z', { date: '2019-08-20', livingConditions: '良好', health: '稳定', problems: '', reassessmentNeeded: false }));
+    expect(s.context.revisits).toEqual({ count: 2, lastDate: '2019-08-20' });
+    const out = step(s, ev('EXIT', actors.officer, '2019-09-01T01:00:00Z', { reason: 'deceased', date: '2019-08-30' }));
+    expect(stateName(out)).toBe('exited');
+  });
+
+  it('a version-0 snapshot is carried through both migrations', () => {
+    const v2 = migrateSnapshot(fixture('case-v0-township-review.json').snapshot, 0);
+    expect(v2.context.onboarding).toBeNull();
+    expect(v2.value).toBe('review');
+  });
+
   it('refuses versions it does not know and machines it does not have', () => {
     expect(() => migrateSnapshot({}, CASE_MACHINE_VERSION + 1)).toThrow(SnapshotMigrationError);
     expect(() => migrateSnapshot({}, -1)).toThrow(SnapshotMigrationError);

@@ -167,6 +167,9 @@ describe('machines/rules.ts in Chinese', () => {
     [context(), ev('officer', { type: 'EXIT', reason: 'other', date: '2027-01-01' })],
     [context(), ev('evaluator', { type: 'SUBMIT_SURVEY' })],
     [context(), ev('reviewer', { type: 'APPROVE' }, 'county')],
+    // Onboarding: not at the opening, dates out of order and in the future, an unknown member, no category.
+    [context(), ev('officer', { type: 'ONBOARD', approvedOn: '2027-01-01', legacyReference: 'x', categories: [{ memberId: 'zz', categories: [] }], placement: null, lastRevisitDate: '2026-01-01', provenance: { source: 'api', fileSha256: null, jobId: null } })],
+    [context((c) => { c.household.members = [member('m1', 'full')]; }), ev('officer', { type: 'ONBOARD', approvedOn: '2026-01-01', legacyReference: 'x', categories: [{ memberId: 'm1', categories: ['elderly'] }], placement: { mode: 'dispersed_care', startDate: '2025-01-01', guardian: guardian('neighbour'), agreement: unsigned }, lastRevisitDate: '2024-01-01', provenance: { source: 'api', fileSha256: null, jobId: null } })],
   ];
 
   it('every rule code has a Chinese message, and the English ones are as before', () => {

@@ -120,6 +120,7 @@ export async function casePages(app: FastifyInstance, ctx: ConsoleContext) {
 /** The timeline's words for a record: the machine's events, and the engine's own records (income, documents). */
 function timelineLabel(eventType: string, payload: unknown): string {
   if (eventType === 'OPEN_CASE') return '登记入户普查';
+  if (eventType === 'ONBOARD') return onboardLabel(payload);
   if (eventType === INCOME_RECORDED) return `登记家庭收入（${(payload as { year?: number } | null)?.year ?? ''}年）`;
   if (eventType === DOCUMENT_ISSUED) {
     const p = (payload ?? {}) as { kind?: string; code?: string };
@@ -133,4 +134,11 @@ function timelineLabel(eventType: string, payload: unknown): string {
 function newObjectionId(now: Date): string {
   const d = new Date(now.getTime() + 8 * 3600_000).toISOString();
   return `YY${d.slice(0, 10).replaceAll('-', '')}-${randomUUID().slice(0, 4).toUpperCase()}`;
+}
+
+/** The genesis record of an onboarded case: the legacy approval and where the record came from (file and its SHA-256). */
+function onboardLabel(payload: unknown): string {
+  const p = (payload ?? {}) as { legacyReference?: string; imported?: { source?: string; fileName?: string | null; fileSha256?: string | null } };
+  const from = p.imported?.source === 'import' ? `批量导入 ${p.imported.fileName ?? ''}，文件 SHA-256 ${String(p.imported.fileSha256 ?? '').slice(0, 12)}…` : '接口录入';
+  return `存量纳入（原审批文号 ${p.legacyReference ?? '—'}；${from}）`;
 }

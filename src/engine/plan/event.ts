@@ -217,35 +217,66 @@ function placementFacts(
   load: EventLoad,
   row: CaseRow,
   req: EventRequest,
-  p: { facilityId?: string; guardianId?: string; appointedByTownship: boolean; reasonNotLegalSupporter?: string },
+  p: PlacementChoice,
+  ctx: PlanContext,
+): { facility?: FacilityFacts; guardian?: Guardian } {
+  return placementFactsOf(
+    { facility: load.facility, guardian: load.guardian, legalSupporterName: () => (needHousehold(load).legalSupporter as { name?: string } | null)?.name ?? null },
+    { villageCode: row.villageCode, principal: req.meta.principal, path: 'body' },
+    p,
+    ctx,
+  );
+}
+
+/** A placement as a client names it: registry ids, and what the officer attests. */
+export interface PlacementChoice {
+  facilityId?: string;
+  guardianId?: string;
+  appointedByTownship: boolean;
+  reasonNotLegalSupporter?: string;
+}
+
+/**
+ * The facility or guardian facts of a placement (PLACE, and onboarding's placement) from locked registry rows:
+ * a facility in the caller's jurisdiction or the case's county, an active guardian of the case's county (the
+ * legal supporter only when the household names them). `path` prefixes the field paths of refusals.
+ */
+export function placementFactsOf(
+  l: {
+    facility?: { facility: FacilityRow; occupied: number } | null;
+    guardian?: { guardian: GuardianRow; wards: number } | null;
+    legalSupporterName: () => string | null;
+  },
+  where: { villageCode: string; principal: CommandMeta['principal']; path: string },
+  p: PlacementChoice,
   ctx: PlanContext,
 ): { facility?: FacilityFacts; guardian?: Guardian } {
   const out: { facility?: FacilityFacts; guardian?: Guardian } = {};
-  const county = row.villageCode.slice(0, 6);
+  const county = where.villageCode.slice(0, 6);
   if (p.facilityId) {
-    const f = load.facility?.facility;
+    const f = l.facility?.facility;
     // A facility in the caller's jurisdiction or in the case's county; others do not exist for this placement.
-    if (!f || !(inJurisdiction(req.meta.principal, f.regionCode) || f.regionCode.startsWith(county))) {
-      throw errors.validationFailed([{ path: 'body.facilityId', message: "no such facility in your jurisdiction or the case's county" }]);
+    if (!f || !(inJurisdiction(where.principal, f.regionCode) || f.regionCode.startsWith(county))) {
+      throw errors.validationFailed([{ path: `${where.path}.facilityId`, message: "no such facility in your jurisdiction or the case's county" }]);
     }
     out.facility = {
       id: f.id, name: f.name, type: f.type, beds: f.beds, caregivers: f.caregivers, medicalStaff: f.medicalStaff,
-      occupiedBeds: load.facility!.occupied, patientsPerMedicalStaff: f.patientsPerMedicalStaff ?? null,
+      occupiedBeds: l.facility!.occupied, patientsPerMedicalStaff: f.patientsPerMedicalStaff ?? null,
     };
   }
   if (p.guardianId) {
-    const g = load.guardian?.guardian;
+    const g = l.guardian?.guardian;
     if (!g || !g.active || !g.regionCode.startsWith(county)) {
-      throw errors.validationFailed([{ path: 'body.guardianId', message: 'no such active guardian in the county of this case' }]);
+      throw errors.validationFailed([{ path: `${where.path}.guardianId`, message: 'no such active guardian in the county of this case' }]);
     }
-    if (g.kind === 'legal_supporter' && needHousehold(load).legalSupporter?.name !== g.name) {
+    if (g.kind === 'legal_supporter' && l.legalSupporterName() !== g.name) {
       throw errors.guardFailed([{ rule: 'NOT_THE_LEGAL_SUPPORTER', message: `${g.name} is not this household's legal supporter on record`, messageZh: `${g.name}不是该户登记的法定赡养人` }]);
     }
     out.guardian = {
       id: g.id, name: g.name, kind: g.kind, phone: g.phone || undefined,
       reasonNotLegalSupporter: p.reasonNotLegalSupporter,
       appointedByTownship: p.appointedByTownship,
-      currentWards: load.guardian!.wards,
+      currentWards: l.guardian!.wards,
       maxWards: g.maxWards ?? ctx.care.maxWardsPerGuardian,
     };
   }

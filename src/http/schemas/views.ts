@@ -98,6 +98,10 @@ export const caseView = caseSummary
     revisits: machineRecord('revisits so far', { count: z.number().int(), lastDate: z.string().nullable() }, false),
     reassessment: machineRecord('a pending request for reassessment'),
     exit: machineRecord('the exit (退出) and its notice period'),
+    onboarding: machineRecord('for a case onboarded from the old paper process (存量纳入): the legacy approval date and document number, its categories, and where the record came from (import file SHA-256 and job, or api); null otherwise', {
+      approvedOn: z.string(),
+      legacyReference: z.string(),
+    }),
   })
   .meta({ id: 'CaseView' });
 
