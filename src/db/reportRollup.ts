@@ -6,6 +6,7 @@
 // village_code >= '411200000000' and <= '411299999999', one index range scan whatever the level.
 import { sql, type SQL } from 'drizzle-orm';
 import { assertRegionPrefix } from './prefix.js';
+import type { Stmt } from './session.js';
 import { rows, type Db, type Tx } from './types.js';
 
 /** The village codes under a prefix, as an inclusive range over the column. */
@@ -107,50 +108,92 @@ export async function readMissedRevisits(tx: Db | Tx, q: { prefix: string; now: 
 
 // ---- The definitions (recounts) -------------------------------------------------------------------------------
 
-const FLOW_OF = sql.raw(`case
+const FLOW_OF = `case
     when a.event_type = 'SUBMIT_SURVEY' then 'survey'
     when a.state_after = 'awaitingPlacement' and a.state_before like 'publicity%' then 'approval'
     when a.event_type = 'PLACE' then 'placement'
-    when a.state_after = 'exited' and a.state_before is distinct from 'exited' then 'exit' end`);
+    when a.state_after = 'exited' and a.state_before is distinct from 'exited' then 'exit' end`;
 
-/** What each rollup table must hold, recounted from cases, members and the audit trail (slow: tests, rebuilds). */
-export const ROLLUP_DEFINITIONS: Record<'report_case_counts' | 'report_category_counts' | 'report_flows' | 'report_approvals' | 'report_revisits', { columns: string; select: SQL }> = {
+interface RollupDefinition {
+  columns: string;
+  /** How many of the last columns are counts (the rest are the key). */
+  values: number;
+  /** The recount, over the cases for which `scope` (a condition on the case row `c`) holds. */
+  select(scope: string): string;
+}
+
+/**
+ * What each rollup table must hold, recounted from cases, members and the audit trail (slow over everything:
+ * tests, rebuilds; fast over a scope of cases: a bulk import's new cases, see `addRollupsOfNewCasesStmt`).
+ */
+export const ROLLUP_DEFINITIONS: Record<'report_case_counts' | 'report_category_counts' | 'report_flows' | 'report_approvals' | 'report_revisits', RollupDefinition> = {
   report_case_counts: {
     columns: 'village_code, state, placement_mode, households, people',
-    select: sql`select c.village_code, c.state, coalesce(c.placement_mode, '') as placement_mode, count(*)::int as households,
+    values: 2,
+    select: (scope) => `select c.village_code, c.state, coalesce(c.placement_mode, '') as placement_mode, count(*)::int as households,
         coalesce(sum((select count(*) from members m where m.household_id = c.household_id)), 0)::int as people
-      from cases c group by 1, 2, 3`,
+      from cases c where ${scope} group by 1, 2, 3`,
   },
   report_category_counts: {
     columns: 'village_code, state, category, people',
-    select: sql`select c.village_code, c.state, k.category, count(*)::int as people
+    values: 1,
+    select: (scope) => `select c.village_code, c.state, k.category, count(*)::int as people
       from cases c join members m on m.household_id = c.household_id cross join lateral unnest(m.categories) as k(category)
-      group by 1, 2, 3`,
+      where ${scope} group by 1, 2, 3`,
   },
   report_flows: {
     columns: 'village_code, month, flow, n',
-    select: sql`select c.village_code, to_char(a.at at time zone 'Asia/Shanghai', 'YYYY-MM') as month, f.flow, count(*)::int as n
+    values: 1,
+    select: (scope) => `select c.village_code, to_char(a.at at time zone 'Asia/Shanghai', 'YYYY-MM') as month, f.flow, count(*)::int as n
       from audit_records a join cases c on c.id = a.case_id cross join lateral (select ${FLOW_OF} as flow) f
-      where f.flow is not null group by 1, 2, 3`,
+      where f.flow is not null and ${scope} group by 1, 2, 3`,
   },
   report_approvals: {
     columns: 'village_code, submitted_on, approved_on, n',
-    select: sql`select c.village_code, to_char(s.at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as submitted_on,
+    values: 1,
+    select: (scope) => `select c.village_code, to_char(s.at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as submitted_on,
         to_char(a.at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as approved_on, count(*)::int as n
       from audit_records a join cases c on c.id = a.case_id
       cross join lateral (select max(b.at) as at from audit_records b
         where b.case_id = a.case_id and b.seq < a.seq and b.event_type in ('SUBMIT_SURVEY', 'REQUEST_REASSESSMENT')) s
-      where a.state_after = 'awaitingPlacement' and a.state_before like 'publicity%' and s.at is not null
+      where a.state_after = 'awaitingPlacement' and a.state_before like 'publicity%' and s.at is not null and ${scope}
       group by 1, 2, 3`,
   },
   report_revisits: {
     columns: 'village_code, month, on_time, late',
-    select: sql`select c.village_code, to_char(r.date, 'YYYY-MM') as month,
+    values: 2,
+    select: (scope) => `select c.village_code, to_char(r.date, 'YYYY-MM') as month,
         count(*) filter (where r.date < (r.due_at at time zone 'Asia/Shanghai')::date)::int as on_time,
         count(*) filter (where r.date >= (r.due_at at time zone 'Asia/Shanghai')::date)::int as late
-      from revisits r join cases c on c.id = r.case_id where r.due_at is not null group by 1, 2`,
+      from revisits r join cases c on c.id = r.case_id where r.due_at is not null and ${scope} group by 1, 2`,
   },
 };
+
+/**
+ * For a transaction that opened cases with the rollup triggers deferred (`set_config('doudi.rollups', 'deferred',
+ * true)`, migration 0027; a bulk import): adds the new cases' recount to each rollup, one upsert per table, the
+ * rows in key order (the triggers' lock order). Exact because every row those definitions count for these cases
+ * (the case, its members, audit records and revisits) was written by this same transaction, with the triggers off.
+ */
+export function addRollupsOfNewCasesStmts(caseIds: readonly string[]): Stmt[] {
+  const scope = 'c.id in (select x::uuid from jsonb_array_elements_text($1::text::jsonb) as x)';
+  const ids = JSON.stringify(caseIds);
+  return Object.entries(ROLLUP_DEFINITIONS).map(([table, def]) => {
+    const cols = def.columns.split(', ');
+    const keys = cols.slice(0, cols.length - def.values);
+    const values = cols.slice(keys.length);
+    return {
+      text: `insert into ${table} as r (${def.columns}) select * from (${def.select(scope)}) d order by ${keys.join(', ')}
+        on conflict (${keys.join(', ')}) do update set ${values.map((v) => `${v} = r.${v} + excluded.${v}`).join(', ')}`,
+      params: [ids],
+    };
+  });
+}
+
+/** Switches the rollup triggers off (`deferred`) or on again for the rest of the transaction (migration 0027). */
+export function rollupModeStmt(mode: 'deferred' | 'immediate'): Stmt {
+  return { text: `select set_config('doudi.rollups', $1::text, true)`, params: [mode === 'deferred' ? 'deferred' : ''] };
+}
 
 export type RollupTable = keyof typeof ROLLUP_DEFINITIONS;
 
@@ -161,11 +204,11 @@ export type RollupTable = keyof typeof ROLLUP_DEFINITIONS;
 export async function rollupDifferences(tx: Db | Tx, table: RollupTable): Promise<{ key: string; stored: string | null; expected: string | null }[]> {
   const def = ROLLUP_DEFINITIONS[table];
   const cols = def.columns.split(', ');
-  const keys = cols.slice(0, -(table === 'report_case_counts' || table === 'report_revisits' ? 2 : 1));
+  const keys = cols.slice(0, cols.length - def.values);
   const values = cols.slice(keys.length);
   const nonzero = values.map((v) => `${v} <> 0`).join(' or ');
   const keyExpr = keys.map((k) => `coalesce(s.${k}, e.${k})::text`).join(` || '|' || `);
-  const found = await tx.execute(sql`with e as (${def.select}), s as (select * from ${sql.raw(table)} where ${sql.raw(nonzero)})
+  const found = await tx.execute(sql`with e as (${sql.raw(def.select('true'))}), s as (select * from ${sql.raw(table)} where ${sql.raw(nonzero)})
     select ${sql.raw(keyExpr)} as key,
       ${sql.raw(`case when s.${keys[0]} is null then null else json_build_array(${values.map((v) => `s.${v}`).join(', ')})::text end`)} as stored,
       ${sql.raw(`case when e.${keys[0]} is null then null else json_build_array(${values.map((v) => `e.${v}`).join(', ')})::text end`)} as expected
@@ -182,6 +225,6 @@ export async function rollupDifferences(tx: Db | Tx, table: RollupTable): Promis
 export async function rebuildRollups(tx: Db | Tx): Promise<void> {
   for (const [table, def] of Object.entries(ROLLUP_DEFINITIONS)) {
     await tx.execute(sql`delete from ${sql.raw(table)}`);
-    await tx.execute(sql`insert into ${sql.raw(table)} (${sql.raw(def.columns)}) ${def.select}`);
+    await tx.execute(sql`insert into ${sql.raw(table)} (${sql.raw(def.columns)}) ${sql.raw(def.select('true'))}`);
   }
 }

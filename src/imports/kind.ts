@@ -128,8 +128,20 @@ export interface ImportKind<R = unknown, G = unknown, O = Record<string, unknown
    * people already held by an open case). Issues name rows. Run at the dry run and again inside the commit.
    */
   validateGroups(groups: readonly G[], ctx: ReadContext): Promise<ImportIssue[]>;
-  /** Writes every group inside the import's transaction; returns the number of rows written. Throws to roll back. */
-  commit(groups: readonly G[], ctx: CommitContext<O>): Promise<{ rows: number; records: number }>;
+  /**
+   * Writes every group inside the import's transaction; returns the number of rows written. Throws to roll back.
+   * A kind that opens cases returns their ids (`caseIds`): its commit then runs with the report rollups deferred
+   * (see `createsCases`).
+   */
+  commit(groups: readonly G[], ctx: CommitContext<O>): Promise<{ rows: number; records: number; caseIds?: readonly string[] }>;
+  /**
+   * The kind opens new cases, and writes nothing else that the report rollups count. Its commit then runs with
+   * the rollup triggers switched off for the transaction (`doudi.rollups = deferred`, migration 0027) and the
+   * rollups are added once at the end from their definitions over the new cases (src/db/reportRollup.ts): tens of
+   * thousands of cases in one transaction would otherwise update the same village rows tens of thousands of times,
+   * and every update of a row already updated in the same transaction walks all its earlier versions (quadratic).
+   */
+  createsCases?: true;
 }
 
 /** The registry of kinds the service knows (built in main.ts / the engine, passed in). */

@@ -12,6 +12,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  addRollupsOfNewCasesStmts,
   committedImportOf,
   fileOfImportJob,
   getImportJob,
@@ -19,6 +20,7 @@ import {
   IMPORT_COMMITTED_CONSTRAINT,
   insertImportJob,
   markImportCommittedStmt,
+  rollupModeStmt,
   unfinishedImportJobs,
   updateImportJob,
   type ImportJobInfo,
@@ -233,7 +235,8 @@ export function createImports(deps: EngineDeps, opts: { maxBytes: number; limits
       if (a.issues.length > 0) throw new AppError('IMPORT_HAS_ERRORS', { messageZh: `提交时复核发现 ${a.rowsWithErrors} 行有错误（数据已有变化），未导入任何数据`, details: { importId: id, rowsWithErrors: a.rowsWithErrors } });
       const at = clock.now();
       await cdb.transaction(async (s) => {
-        const [marked] = await s.batch([markImportCommittedStmt(id, at)]);
+        // A kind that opens cases writes them with the rollup triggers off and adds the rollups once at the end.
+        const [marked] = await s.batch([markImportCommittedStmt(id, at), ...(kind.createsCases ? [rollupModeStmt('deferred')] : [])]);
         if (marked.length !== 1) throw new AppError('IMPORT_STATE_CONFLICT', { details: { importId: id, status: 'cancelled', allowed: ['committing'] } });
         const ctx = { ...readContext(principal), at, query: (stmts: readonly import('../../db/session.js').Stmt[]) => s.batch(stmts) };
         const again = await kind.validateGroups(a.groups, ctx);
@@ -247,6 +250,7 @@ export function createImports(deps: EngineDeps, opts: { maxBytes: number; limits
             if (live) live.rowsCommitted = n;
           },
         });
+        if (kind.createsCases) await s.batch([...addRollupsOfNewCasesStmts(written.caseIds ?? []), rollupModeStmt('immediate')]);
         return { final: [importCountsStmt(id, written.rows, written.records)], result: written };
       });
       logger.info({ importId: id, kind: job.kind, actorId: job.actorId }, 'import committed');

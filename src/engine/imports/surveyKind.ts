@@ -65,12 +65,14 @@ export function createSurveyKind(planContext: () => PlanContext): ImportKind<Sur
     rowsOf: (g) => g.rows,
     validateGroups,
     commit,
+    createsCases: true,
   };
 
-  async function commit(groups: readonly SurveyGroup[], ctx: CommitContext<SurveyOptions>): Promise<{ rows: number; records: number }> {
+  async function commit(groups: readonly SurveyGroup[], ctx: CommitContext<SurveyOptions>): Promise<{ rows: number; records: number; caseIds: string[] }> {
     const ctxPlan = planContext();
     const principal = ctx.principal;
     let rows = 0;
+    const caseIds: string[] = [];
     for (let i = 0; i < groups.length; i += COMMIT_BATCH) {
       const batch = groups.slice(i, i + COMMIT_BATCH);
       // The batch's case numbers, one counter update per county (the numbers go in file order within a county).
@@ -94,7 +96,7 @@ export function createSurveyKind(planContext: () => PlanContext): ImportKind<Sur
             input: g.input,
             requestHash: null,
             at: ctx.at,
-            ids: { caseId: randomUUID(), householdId: randomUUID(), memberIds: g.input.members.map(() => randomUUID()) },
+            ids: { caseId: caseIds[caseIds.push(randomUUID()) - 1], householdId: randomUUID(), memberIds: g.input.members.map(() => randomUUID()) },
             source: { jobId: ctx.source.jobId, kind: ctx.source.kind, fileName: ctx.source.fileName, sha256: ctx.source.sha256, rows: g.rows },
           },
           ctxPlan,
@@ -120,7 +122,7 @@ export function createSurveyKind(planContext: () => PlanContext): ImportKind<Sur
       await ctx.session.batch(stmts);
       ctx.progress(rows);
     }
-    return { rows, records: groups.length };
+    return { rows, records: groups.length, caseIds };
   }
 }
 

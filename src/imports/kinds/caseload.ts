@@ -207,6 +207,7 @@ export function createCaseloadKind(engine: Pick<Onboarding, 'checkOnboarding' | 
       const refused = await engine.checkOnboarding(meta(ctx), resolved.households, (stmts) => ctx.query(stmts), { path: 'households' });
       return refused.flatMap((r) => issuesOfRefusal(r.error, groups[r.household], `households[${r.household}]`));
     },
+    createsCases: true,
     async commit(groups, ctx) {
       const resolved = await resolveRegistryNames(groups, { ...ctx, query: (stmts) => ctx.session.batch(stmts) });
       if (resolved.issues.length > 0) throw new Error(`the registry changed since the dry run: ${resolved.issues.length} name(s) no longer resolve`);
@@ -216,7 +217,7 @@ export function createCaseloadKind(engine: Pick<Onboarding, 'checkOnboarding' | 
       });
       const rows = groups.reduce((n, g) => n + g.rows.length, 0);
       ctx.progress(rows);
-      return { rows, records: result.cases.length };
+      return { rows, records: result.cases.length, caseIds: result.cases.map((c) => c.caseId) };
     },
   };
 }
