@@ -73,18 +73,20 @@ export function createSurveyKind(planContext: () => PlanContext): ImportKind<Sur
     const principal = ctx.principal;
     let rows = 0;
     const caseIds: string[] = [];
+    // Every case number of the file first, one counter update per county (the numbers go in file order within a
+    // county), so the batches below need no round trip of their own before they are sent.
+    const perCounty = new Map<string, number>();
+    for (const g of groups) perCounty.set(g.input.villageCode.slice(0, 6), (perCounty.get(g.input.villageCode.slice(0, 6)) ?? 0) + 1);
+    const counties = [...perCounty.keys()];
+    const taken = await ctx.session.batch(counties.map((c) => reserveCaseNumbersStmt(c, ctx.at, perCounty.get(c)!)));
+    const next = new Map(
+      counties.map((c, k) => {
+        const r = taken[k][0] as { year: number | string; last: number | string };
+        return [c, { year: Number(r.year), seq: Number(r.last) - perCounty.get(c)! + 1 }];
+      }),
+    );
     for (let i = 0; i < groups.length; i += COMMIT_BATCH) {
       const batch = groups.slice(i, i + COMMIT_BATCH);
-      // The batch's case numbers, one counter update per county (the numbers go in file order within a county).
-      const counties = [...new Set(batch.map((g) => g.input.villageCode.slice(0, 6)))];
-      const taken = await ctx.session.batch(counties.map((c) => reserveCaseNumbersStmt(c, ctx.at, batch.filter((g) => g.input.villageCode.startsWith(c)).length)));
-      const next = new Map(
-        counties.map((c, k) => {
-          const r = taken[k][0] as { year: number | string; last: number | string };
-          const n = batch.filter((g) => g.input.villageCode.startsWith(c)).length;
-          return [c, { year: Number(r.year), seq: Number(r.last) - n + 1 }];
-        }),
-      );
       const stmts: Stmt[] = [];
       for (const g of batch) {
         const plan = planSurvey(
