@@ -21,6 +21,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/index.js';
 import { errors } from '../errors.js';
+import { errorHandler } from '../http/errorHandler.js';
 import { consoleDir, createRenderer, sendHtml, type Renderer } from '../console/render.js';
 import { shownError } from '../console/messages.js';
 import { createFormTokens } from './formToken.js';
@@ -58,7 +59,12 @@ export function registerPublicPages(app: FastifyInstance, deps: PublicDeps): voi
       await scope.register(fastifyFormbody, { bodyLimit: PUBLIC_FORM_BYTES });
       await scope.register(fastifyStatic, { root: join(consoleDir(), 'assets'), prefix: '/assets/', decorateReply: false, allowedPath: (path) => path === '/public.css', maxAge: deps.config.nodeEnv === 'production' ? '1h' : 0 });
       scope.setErrorHandler(async (error, request, reply) => renderPublicError(ctx, error, request, reply));
-      scope.setNotFoundHandler(async (request, reply) => renderPublicError(ctx, errors.notFound(), request, reply));
+      // Pages answer a page; the JSON API under /public/api (src/http/routes/publicNotice.ts) answers JSON, as the API does.
+      scope.setNotFoundHandler(async (request, reply) =>
+        request.url.startsWith(`${PUBLIC}/api/`)
+          ? errorHandler(errors.notFound(`No route ${request.method} ${request.url.split('?')[0]}`), request, reply)
+          : renderPublicError(ctx, errors.notFound(), request, reply),
+      );
       await publicPages(scope, ctx);
     },
     { prefix: PUBLIC },

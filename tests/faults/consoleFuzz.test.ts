@@ -28,6 +28,8 @@ import { idNumber, startService, sunSurvey, V, type TestService, type TestUser }
 const SEED = Number.parseInt(process.env.FUZZ_SEED ?? '20260303', 10);
 const SCALE = Number(process.env.FUZZ_SCALE ?? '1');
 const RUNS = 6000;
+/** Media types the console sends as downloads (attachments), never as pages. */
+const DOWNLOAD_TYPES = ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/pdf', 'text/csv'];
 const runs = Math.max(1, Math.round(RUNS * SCALE));
 
 const USERS = [
@@ -331,7 +333,9 @@ async function send(s: Spec) {
   } else if (b.kind === 'multipart') {
     const boundary = '----doudi-fuzz-boundary';
     const parts: string[] = [];
-    const ps: [string, string][] = [...(inBody ? [['_csrf', token ?? ''] as [string, string]] : []), ...b.pairs];
+    // Twice: the token in two fields, as for a form (it used to be sent once here, i.e. valid: an upload that
+    // accepts any file, the import's, then changed the database "without" a token).
+    const ps: [string, string][] = [...(inBody ? [['_csrf', token ?? ''] as [string, string]] : []), ...(s.csrf === 'twice' ? [['_csrf', token ?? ''] as [string, string]] : []), ...b.pairs];
     for (const [k, v] of ps) parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${k.replace(/["\r\n]/g, '')}"\r\n\r\n${v}\r\n`);
     if (b.file !== null) parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="calendar.json"\r\nContent-Type: application/json\r\n\r\n${b.file}\r\n`);
     parts.push(`--${boundary}--\r\n`);
@@ -399,7 +403,11 @@ async function check(s: Spec): Promise<void> {
     } else if (status === 204) {
       if (!hxRedirect.startsWith('/console/')) throw new Error(`a 204 without an HX-Redirect into the console${where()}`);
     } else if (!type.startsWith('text/html')) {
-      throw new Error(`an answer that is not a page (${type})${where()}`);
+      // The console's downloads (an import template or report, a printed document): a file, as an attachment,
+      // and only to a signed-in person.
+      const download = status === 200 && DOWNLOAD_TYPES.some((t) => type.startsWith(t)) && String(res.headers['content-disposition'] ?? '').startsWith('attachment;');
+      if (!download) throw new Error(`an answer that is not a page (${type})${where()}`);
+      if (!signedIn) throw new Error(`a download for someone not signed in (${type})${where()}`);
     }
   }
   // A signed-in person's POST without a valid CSRF token: refused, 403.

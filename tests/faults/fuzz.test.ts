@@ -27,9 +27,9 @@ import { signToken, type Principal } from '../../src/http/auth.js';
 import { startService, V, type TestService, type TestUser } from '../helpers/service.js';
 
 const SEED = Number.parseInt(process.env.FUZZ_SEED ?? '20260302', 10);
-/** Requests per family; 10,000 in all. FUZZ_SCALE multiplies them (e.g. 0.1 for a quick look, 5 for a long soak). */
+/** Requests per family; 12,000 in all (the routes' share grows with the API, so that every operation is reached at least 20 times). FUZZ_SCALE multiplies them (e.g. 0.1 for a quick look, 5 for a long soak). */
 const SCALE = Number(process.env.FUZZ_SCALE ?? '1');
-const RUNS = { surveys: 1500, events: 3000, routes: 4000, protocol: 1500 };
+const RUNS = { surveys: 1500, events: 3000, routes: 6000, protocol: 1500 };
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
 const TOTAL = Object.values(RUNS).reduce((a, b) => a + b, 0);
 

@@ -60,7 +60,7 @@ export interface PublicResponse {
 /** A villager's browser: no credential, a cookie jar of one cookie, an address of its own. */
 export function villager(svc: TestService, ip = '203.0.113.7') {
   let cookie = '';
-  async function request(method: 'GET' | 'POST', url: string, form?: Record<string, string>, headers: Record<string, string> = {}): Promise<PublicResponse> {
+  async function request(method: 'GET' | 'POST' | 'PUT', url: string, form?: Record<string, string>, headers: Record<string, string> = {}): Promise<PublicResponse> {
     const res = await svc.app.inject({
       method, url, remoteAddress: ip,
       ...(form ? { payload: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}), ...headers } } : { headers: { ...(cookie ? { cookie } : {}), ...headers } }),

@@ -167,5 +167,15 @@ describe(`public pages against abuse (${testDbKind()})`, () => {
       // (/public/../cases is /cases: the API, which wants a credential.)
       expect([400, 401, 403, 404], path).toContain(r.status);
     }
+    // The public JSON API answers what it does not have in JSON, like the API; the pages answer a page.
+    for (const [method, path] of [['PUT', `/public/api/notices/${doc.code}`], ['GET', '/public/api/nothing']] as const) {
+      const r = await v.request(method, path);
+      expect(r.status, path).toBe(404);
+      expect(r.headers['content-type'], path).toMatch(/^application\/json/);
+      expect(JSON.parse(r.html).code, path).toBe('NOT_FOUND');
+    }
+    const page = await v.request('GET', '/public/nothing');
+    expect(page.status).toBe(404);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
   });
 });
